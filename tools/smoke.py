@@ -1,0 +1,24 @@
+"Smoke test of an installed trainlib (no dev extra): run by .ci/run in a fresh virtualenv, outside the repo."
+import fastcore, torch, trainlib
+from trainlib.all import *
+from trainlib.all import __all__ as public
+
+print(f"trainlib {trainlib.__version__} from {trainlib.__file__}; fastcore {fastcore.__version__}; torch {torch.__version__}")
+assert 'site-packages' in trainlib.__file__, "expected the installed wheel, not the source tree"
+missing = [n for n in public if n not in globals()]
+assert not missing, f"names in trainlib.all.__all__ but not importable: {missing}"
+
+# A small job: a linear model fitted by hand on synthetic data with trainlib's DataLoader and cross_entropy.
+torch.manual_seed(0)
+x = torch.randn(512, 20); w_true = torch.randn(20, 3); y = (x @ w_true).argmax(1)
+dl = DataLoader(Dataset(x, y), bs=64, shuffle=True, device='cpu')
+model = nn.Linear(20, 3)
+opt = torch.optim.SGD(model.parameters(), lr=0.5)
+for epoch in range(5):
+    for xb, yb in dl:
+        loss = cross_entropy(model(xb), yb)
+        loss.backward(); opt.step(); opt.zero_grad()
+acc = accuracy(model(x), y).item()
+print(f"smoke job: accuracy {acc:.3f} after 5 epochs")
+assert acc > 0.9, acc
+print("smoke OK")
