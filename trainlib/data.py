@@ -104,10 +104,10 @@ def default_device():
     if getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available(): return torch.device('mps')
     return torch.device('cpu')
 
-# %% ../nbs/00_data.ipynb #581c8fb2
+# %% ../nbs/00_data.ipynb #fa9eaa18
 def to_device(b, device=None):
     "Move a tensor, or the tensors nested in tuples, lists and dicts of `b`, to `device` (default: `default_device()`)."
-    device = default_device() if device is None else torch.device(device)
+    if not isinstance(device, torch.device): device = default_device() if device is None else torch.device(device)
     if isinstance(b, torch.Tensor):
         # non_blocking only towards cuda: a copy to the cpu must finish before anyone reads it
         return b.to(device, non_blocking=device.type == 'cuda')
@@ -122,7 +122,11 @@ def normalize(x, mean, std):
     if torch.any(torch.as_tensor(std) == 0): raise ValueError(f"std must be non-zero, got {std!r}")
     return (x - mean) / std
 
-# %% ../nbs/00_data.ipynb #08f7572b
+# %% ../nbs/00_data.ipynb #c3be3eb4
+def _rows(t, idxs):
+    "Rows `idxs` of `t`; for tensors `index_select`, which costs half of `t[idxs]` for a batch of MNIST rows."
+    return t.index_select(0, idxs) if isinstance(t, torch.Tensor) else t[idxs]
+
 class Dataset:
     "Pairs `x[i]` with `y[i]`, for `i` an int, a slice or a tensor of indices."
     def __init__(self, x, y):
@@ -130,7 +134,9 @@ class Dataset:
             raise ValueError(f"x and y must have the same length, got len(x)={len(x)} and len(y)={len(y)}")
         self.x, self.y = x, y
     def __len__(self): return len(self.x)
-    def __getitem__(self, i): return self.x[i], self.y[i]
+    def __getitem__(self, i):
+        if isinstance(i, torch.Tensor) and i.ndim == 1 and i.dtype == torch.int64: return _rows(self.x, i), _rows(self.y, i)
+        return self.x[i], self.y[i]
     def __repr__(self): return f'{type(self).__name__}(len={len(self)})'
 
 # %% ../nbs/00_data.ipynb #0cd358d8
