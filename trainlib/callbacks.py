@@ -80,7 +80,7 @@ def _func_name(f):
     f = f.func if isinstance(f, partial) else f
     return getattr(f, '__name__', type(f).__name__)
 
-# %% ../nbs/03_callbacks.ipynb #7312bcf9
+# %% ../nbs/03_callbacks.ipynb #36379efe
 class Learner:
     "Trains `model` on `dls` with `loss_func` and an optimizer from `opt_func`, running callbacks at every event."
     def __init__(self, dls,        # DataLoaders: `.train`, `.valid` (or None) and `.device`
@@ -111,6 +111,8 @@ class Learner:
         "Add callback `cb` (an instance, or a class to instantiate), reachable as `learn.<cb.name>`."
         if isinstance(cb, type): cb = cb()
         if not isinstance(cb, Callback): raise ValueError(f"cb must be a Callback, got {cb!r}")
+        if not isinstance(getattr(self, cb.name, None), (Callback, type(None))):
+            raise ValueError(f"a callback named {cb.name!r} would hide the Learner's attribute {cb.name!r}: rename its class")
         cb.learn = self
         self.cbs = sorted(self.cbs + [cb], key=lambda c: c.order)  # sorted is stable: equal orders keep their order
         setattr(self, cb.name, cb)
