@@ -9,8 +9,10 @@ __all__ = []
 import torch
 from torch import nn
 import torch.nn.functional as F
-from . import data, loss
+from . import data, loss, training, callbacks
 from .data import *
 from .loss import *
+from .training import *
+from .callbacks import *
 
-__all__ = ['torch', 'nn', 'F'] + data.__all__ + loss.__all__
+__all__ = ['torch', 'nn', 'F'] + data.__all__ + loss.__all__ + training.__all__ + callbacks.__all__
