@@ -11,7 +11,8 @@ import torch
 
 # %% auto #0
 __all__ = ['annealer', 'sched_lin', 'sched_cos', 'sched_no', 'sched_exp', 'SchedLin', 'SchedCos', 'SchedNo', 'SchedExp',
-           'SchedPoly', 'CombinedSched', 'combine_scheds', 'combined_cos']
+           'SchedPoly', 'CombinedSched', 'combine_scheds', 'combined_cos', 'ParamScheduler', 'fit_one_cycle',
+           'fit_flat_cos', 'fit_sgdr', 'fine_tune']
 
 # %% ../nbs/04_anneal.ipynb #f5bd770a
 def annealer(f):
@@ -108,3 +109,114 @@ def combine_scheds(pcts, scheds):
 def combined_cos(pct, start, middle, end):
     "Cosine from `start` to `middle` over the first `pct` of training, then cosine from `middle` to `end`."
     return combine_scheds([pct, 1 - pct], [SchedCos(start, middle), SchedCos(middle, end)])
+
+# %% ../nbs/04_anneal.ipynb #4b6d2f92
+from .training import get_hyper, set_hyper
+from .callbacks import Callback, Learner, Recorder, CancelFitException, _as_list, _lr_list
+
+# %% ../nbs/04_anneal.ipynb #82018d63
+class ParamScheduler(Callback):
+    "Set each hyper-parameter of `scheds` from its schedule at `pct_train` before every training batch."
+    order = 60
+    def __init__(self, scheds):  # {name: schedule, or list of schedules, one per param group}
+        for name, sched in scheds.items():
+            if not (callable(sched) or isinstance(sched, (list, tuple)) and all(map(callable, sched))):
+                raise ValueError(f"scheds[{name!r}] must be a schedule or a list of schedules, got {sched!r}")
+        self.scheds = dict(scheds)
+
+    def set_values(self, pos):
+        "Set every scheduled hyper-parameter to its value at `pos`."
+        for name, sched in self.scheds.items():
+            value = [s(pos) for s in sched] if isinstance(sched, (list, tuple)) else sched(pos)
+            set_hyper(self.opt, name, value)
+
+    def before_batch(self):
+        if self.training: self.set_values(self.pct_train)
+
+    def after_batch(self):
+        if not self.training: return
+        for name in self.scheds:
+            self.recorder.hps.setdefault(name, []).append(float(get_hyper(self.opt, name)[-1]))
+
+# %% ../nbs/04_anneal.ipynb #771d2094
+def _group_lrs(learn, lr):
+    "`lr` (None: the Learner's; a number; a slice, spread as `fit` does) as an array of one value per param group."
+    n_groups = len(learn.splitter(learn.model))
+    lrs = _lr_list(learn.lr if lr is None else lr, n_groups)
+    return np.broadcast_to(np.asarray(lrs, dtype=float), (n_groups,)).copy()
+
+def _check_pct(name, pct):
+    if not 0 <= pct <= 1: raise ValueError(f"{name} must be in [0, 1], got {pct!r}")
+
+# %% ../nbs/04_anneal.ipynb #81dd5be4
+def fit_one_cycle(self, n_epoch,      # epochs to train
+                  lr_max=None,        # peak learning rate: a number or a slice over the param groups; None: `self.lr`
+                  div=25.,            # the lr starts at lr_max/div
+                  div_final=1e5,      # and ends at lr_max/div_final
+                  pct_start=0.25,     # share of training spent warming up
+                  wd=None,            # weight decay, as in `fit`
+                  moms=None,          # (start, middle, end) momentum; None: `self.moms`
+                  cbs=None,           # callbacks for this call only
+                  reset_opt=False,    # make a new optimizer first
+                  start_epoch=0):     # resume the schedule at this epoch
+    "Fit `self.model` for `n_epoch` epochs with the 1cycle policy: lr up then down, momentum down then up, by cosines."
+    _check_pct('pct_start', pct_start)
+    lr_max = _group_lrs(self, lr_max)
+    moms = self.moms if moms is None else moms
+    scheds = {'lr': combined_cos(pct_start, lr_max / div, lr_max, lr_max / div_final),
+              'mom': combined_cos(pct_start, *moms)}
+    self.fit(n_epoch, cbs=[ParamScheduler(scheds)] + _as_list(cbs), reset_opt=reset_opt, wd=wd, start_epoch=start_epoch)
+
+Learner.fit_one_cycle = fit_one_cycle  # added by 04_anneal
+
+# %% ../nbs/04_anneal.ipynb #bcfc8a5b
+def fit_flat_cos(self, n_epoch,      # epochs to train
+                 lr=None,            # learning rate: a number or a slice over the param groups; None: `self.lr`
+                 div_final=1e5,      # the lr ends at lr/div_final
+                 pct_start=0.75,     # share of training at the flat lr
+                 wd=None,            # weight decay, as in `fit`
+                 cbs=None,           # callbacks for this call only
+                 reset_opt=False,    # make a new optimizer first
+                 start_epoch=0):     # resume the schedule at this epoch
+    "Fit `self.model` for `n_epoch` epochs at a flat `lr`, then anneal it by a cosine."
+    _check_pct('pct_start', pct_start)
+    lr = _group_lrs(self, lr)
+    scheds = {'lr': combined_cos(pct_start, lr, lr, lr / div_final)}
+    self.fit(n_epoch, cbs=[ParamScheduler(scheds)] + _as_list(cbs), reset_opt=reset_opt, wd=wd, start_epoch=start_epoch)
+
+Learner.fit_flat_cos = fit_flat_cos  # added by 04_anneal
+
+# %% ../nbs/04_anneal.ipynb #a7e04f18
+def fit_sgdr(self, n_cycles,         # number of cosine cycles
+             cycle_len,              # epochs of the first cycle
+             lr_max=None,            # lr at the start of each cycle: a number or a slice; None: `self.lr`
+             cycle_mult=2,           # each cycle is this many times longer than the previous one
+             cbs=None,               # callbacks for this call only
+             reset_opt=False,        # make a new optimizer first
+             wd=None,                # weight decay, as in `fit`
+             start_epoch=0):         # resume the schedule at this epoch
+    "Fit `self.model` for `n_cycles` cosine annealings of the lr from `lr_max` to 0, each `cycle_mult` times the last."
+    lr_max = _group_lrs(self, lr_max)
+    cycle_lens = [cycle_len * cycle_mult ** i for i in range(n_cycles)]
+    n_epoch = sum(cycle_lens)
+    scheds = {'lr': combine_scheds([n / n_epoch for n in cycle_lens], [SchedCos(lr_max, 0) for _ in cycle_lens])}
+    self.fit(n_epoch, cbs=[ParamScheduler(scheds)] + _as_list(cbs), reset_opt=reset_opt, wd=wd, start_epoch=start_epoch)
+
+Learner.fit_sgdr = fit_sgdr  # added by 04_anneal
+
+# %% ../nbs/04_anneal.ipynb #4a7d4620
+def fine_tune(self, epochs,          # epochs to train with all groups unfrozen
+              base_lr=2e-3,          # peak lr of the head; halved once unfrozen
+              freeze_epochs=1,       # epochs to train the last param group alone first
+              lr_mult=100,           # the first group's lr is the head's divided by this
+              pct_start=0.3,         # warm-up share of the unfrozen fit_one_cycle
+              div=5.0,               # the unfrozen fit_one_cycle starts at its peak lr / div
+              **kwargs):             # passed to both fit_one_cycle calls (wd, moms, cbs, ...)
+    "Train the last param group alone for `freeze_epochs`, then all of them for `epochs` with discriminative lrs."
+    self.freeze()
+    self.fit_one_cycle(freeze_epochs, slice(base_lr), pct_start=0.99, **kwargs)
+    base_lr /= 2
+    self.unfreeze()
+    self.fit_one_cycle(epochs, slice(base_lr / lr_mult, base_lr), pct_start=pct_start, div=div, **kwargs)
+
+Learner.fine_tune = fine_tune  # added by 04_anneal
