@@ -10,9 +10,65 @@ import torch
 import matplotlib.pyplot as plt
 
 # %% auto #0
-__all__ = ['valley', 'slide', 'minimum', 'steep', 'SuggestionMethod', 'SuggestedLRs']
+__all__ = ['LRFinder', 'valley', 'slide', 'minimum', 'steep', 'SuggestionMethod', 'SuggestedLRs', 'plot_lr_find', 'lr_find']
 
-# %% ../nbs/05_lrfind.ipynb #e01909a2
+# %% ../nbs/05_lrfind.ipynb #4e642392
+from .anneal import ParamScheduler, SchedExp
+from .callbacks import Learner, Recorder, CancelFitException, CancelValidException
+
+# %% ../nbs/05_lrfind.ipynb #6c9a4fe4
+def _copy_state(learn):
+    "In-memory copies of what a finder run changes: weights and buffers, gradients, optimizer state (or its absence)."
+    model = learn.model
+    return {'model': {k: v.detach().clone() for k, v in model.state_dict().items()},
+            'grads': [None if p.grad is None else p.grad.detach().clone() for p in model.parameters()],
+            'opt': None if learn.opt is None else copy.deepcopy(learn.opt.state_dict()),
+            'training': model.training}
+
+def _load_state(learn, state):
+    "Put back what `_copy_state` copied, in place: the optimizer keeps pointing at the same parameters."
+    learn.model.load_state_dict(state['model'])
+    for p, grad in zip(learn.model.parameters(), state['grads']): p.grad = grad
+    if state['opt'] is None: learn.opt = None
+    else: learn.opt.load_state_dict(state['opt'])
+    learn.model.train(state['training'])
+
+# %% ../nbs/05_lrfind.ipynb #273cf046
+class LRFinder(ParamScheduler):
+    "Raise the lr exponentially from `start_lr` to `end_lr` over `num_it` training batches, then put the model back."
+    order = 60
+    def __init__(self, start_lr=1e-7,  # lr of the first batch (one per param group: a list or array)
+                 end_lr=10,            # lr `num_it` batches later
+                 num_it=100,           # training batches to run at most
+                 stop_div=True):       # stop once the smoothed loss passes 4 times its best
+        if not (isinstance(num_it, int) and num_it >= 1): raise ValueError(f"num_it must be a positive int, got {num_it!r}")
+        super().__init__({'lr': SchedExp(start_lr, end_lr)})
+        self.num_it, self.stop_div = num_it, stop_div
+        self.saved = None   # the state to put back; `lr_find` sets it before `fit` changes the lr
+
+    def before_fit(self):
+        if self.saved is None: self.saved = _copy_state(self.learn)
+        self.best_loss = math.inf
+
+    def before_batch(self):
+        if self.training: self.set_values(self.train_iter / self.num_it)
+
+    def after_batch(self):
+        if not self.training: return
+        super().after_batch()
+        loss = self.recorder.smooth_loss   # a device sync per batch: the finder must decide now whether to stop
+        self.best_loss = min(self.best_loss, loss)
+        if self.stop_div and not loss <= 4 * self.best_loss: raise CancelFitException()   # also for nan and inf
+        if self.train_iter + 1 >= self.num_it: raise CancelFitException()   # train_iter counts the batches before this
+
+    def before_validate(self): raise CancelValidException()
+
+    def cleanup_fit(self):
+        "Put back the weights, gradients and optimizer, however the fit ended."
+        if self.saved is not None: _load_state(self.learn, self.saved)
+        self.saved = None
+
+# %% ../nbs/05_lrfind.ipynb #937fdce3
 def _finite_prefix(lrs, losses, need, name):
     "`lrs` and `losses` as float64 tensors, up to the first non-finite loss; a ValueError if fewer than `need` remain."
     lrs = torch.as_tensor(lrs, dtype=torch.float64).detach().cpu().flatten()
@@ -21,11 +77,11 @@ def _finite_prefix(lrs, losses, need, name):
     bad = (~losses.isfinite() | ~lrs.isfinite() | (lrs <= 0)).nonzero()
     n = int(bad[0]) if len(bad) else len(losses)
     if n < need:
-        raise ValueError(f"{name} needs at least {need} finite losses, got {n} (of {len(losses)}): "
+        raise ValueError(f"{name} needs {need} or more finite losses, got {n} (of {len(losses)}): "
                          "run the finder over more batches (num_it) or from a lower start_lr")
     return lrs[:n], losses[:n]
 
-# %% ../nbs/05_lrfind.ipynb #25d51190
+# %% ../nbs/05_lrfind.ipynb #e1759b4c
 def valley(lrs, losses, num_it):
     "Suggest the lr halfway along the longest valley of the loss curve; return it and its point `(lr, loss)`."
     lrs, losses = _finite_prefix(lrs, losses, 1, 'valley')
@@ -39,7 +95,7 @@ def valley(lrs, losses, num_it):
     idx = max(start + int(length / 3) + int(length / 6), 0)
     return float(lrs[idx]), (float(lrs[idx]), float(losses[idx]))
 
-# %% ../nbs/05_lrfind.ipynb #ef1361b1
+# %% ../nbs/05_lrfind.ipynb #6998b3ed
 def slide(lrs, losses, num_it, lr_diff=15, thresh=.005, adjust_value=1.):
     "Suggest an lr by sliding a window of `lr_diff` points left until the slopes at its ends agree within `thresh`."
     lrs, losses = _finite_prefix(lrs, losses, 2, 'slide')
@@ -54,7 +110,7 @@ def slide(lrs, losses, num_it, lr_diff=15, thresh=.005, adjust_value=1.):
     loss = np.interp(np.log10(suggestion), np.log10(lrs.numpy()), losses.numpy())
     return suggestion, (suggestion, float(loss))
 
-# %% ../nbs/05_lrfind.ipynb #da9469f9
+# %% ../nbs/05_lrfind.ipynb #2192d71d
 def minimum(lrs, losses, num_it):
     "Suggest a tenth of the lr with the lowest loss; the point marked is the minimum itself."
     lrs, losses = _finite_prefix(lrs, losses, 1, 'minimum')
@@ -68,12 +124,12 @@ def steep(lrs, losses, num_it):
     idx = int(slopes.argmin())
     return float(lrs[idx]), (float(lrs[idx]), float(losses[idx]))
 
-# %% ../nbs/05_lrfind.ipynb #5d81a878
+# %% ../nbs/05_lrfind.ipynb #2a863e54
 class SuggestionMethod:
     "The four suggestion rules, as attributes: `Valley`, `Slide`, `Minimum`, `Steep`."
     Valley, Slide, Minimum, Steep = staticmethod(valley), staticmethod(slide), staticmethod(minimum), staticmethod(steep)
 
-# %% ../nbs/05_lrfind.ipynb #a9cdb5b5
+# %% ../nbs/05_lrfind.ipynb #00f7c71f
 def _rule_name(rule):
     "The name of a suggestion rule, looking through `functools.partial`."
     return rule.func.__name__ if isinstance(rule, functools.partial) else rule.__name__
@@ -85,3 +141,56 @@ def _suggested_lrs_type(names):
 def SuggestedLRs(**suggestions):
     "A namedtuple called `SuggestedLRs` with one field per keyword: `SuggestedLRs(valley=1e-3).valley == 1e-3`."
     return _suggested_lrs_type(tuple(suggestions))(**suggestions)
+
+# %% ../nbs/05_lrfind.ipynb #1350e34f
+def _finder_points(lrs, losses, num_it):
+    "The LR finder's points to suggest from: without the first `num_it//10` and the last 5, if 2 or more remain."
+    lrs, losses = torch.tensor(lrs, dtype=torch.float64), torch.tensor(losses, dtype=torch.float64)
+    start, end = num_it // 10, len(losses) - 5
+    if end - start >= 2: lrs, losses = lrs[start:end], losses[start:end]
+    return lrs, losses
+
+# %% ../nbs/05_lrfind.ipynb #3d0d642e
+def plot_lr_find(self, skip_end=5,       # leave out the last points (the divergence)
+                 return_fig=True,        # return the figure
+                 suggestions=None,       # points (lr, loss) to mark
+                 nms=None):              # their names, for the legend
+    "Plot the loss against the lr (log scale) of the last LR finder run, marking the `suggestions`."
+    if not self.lrs: raise ValueError("no training batch recorded: run learn.lr_find() first")
+    lrs, losses = self.lrs, self.losses
+    if skip_end and len(lrs) > skip_end: lrs, losses = lrs[:-skip_end], losses[:-skip_end]
+    fig, ax = plt.subplots()
+    ax.plot(lrs, losses)
+    ax.set_xscale('log'); ax.set_xlabel('Learning Rate'); ax.set_ylabel('Loss')
+    if suggestions:
+        colors = plt.rcParams['axes.prop_cycle'].by_key()['color'][1:]
+        names = nms or [f'suggestion {i}' for i in range(len(suggestions))]
+        for (lr, loss), name, color in zip(suggestions, names, colors): ax.plot(lr, loss, 'o', label=name, c=color)
+        ax.legend(loc='best')
+    if return_fig: return fig
+
+Recorder.plot_lr_find = plot_lr_find  # added by 05_lrfind
+
+# %% ../nbs/05_lrfind.ipynb #6cbfe688
+def lr_find(self, start_lr=1e-7,        # lowest lr tried
+            end_lr=10,                  # highest lr tried
+            num_it=100,                 # training batches to run at most
+            stop_div=True,              # stop once the smoothed loss passes 4 times its best
+            show_plot=True,             # plot the loss against the lr, suggestions marked
+            suggest_funcs=(valley,)):   # rules `(lrs, losses, num_it) -> (lr, (lr, loss))`; None for none
+    "Raise the lr exponentially over `num_it` batches and suggest lrs; the model is left untouched."
+    finder = LRFinder(start_lr, end_lr, num_it, stop_div)
+    finder.saved = _copy_state(self)   # before fit sets the lr, so the hyper-parameters come back too
+    n_epoch = num_it // max(len(self.dls.train), 1) + 1
+    with self.no_logging(): self.fit(n_epoch, cbs=finder)
+    if suggest_funcs is None:
+        if show_plot: self.recorder.plot_lr_find()
+        return None
+    rules = list(suggest_funcs) if isinstance(suggest_funcs, (list, tuple)) else [suggest_funcs]
+    lrs, losses = _finder_points(self.recorder.lrs, self.recorder.losses, num_it)
+    results = [rule(lrs, losses, num_it) for rule in rules]
+    names = [_rule_name(rule) for rule in rules]
+    if show_plot: self.recorder.plot_lr_find(suggestions=[point for _, point in results], nms=names)
+    return SuggestedLRs(**{name: suggestion for name, (suggestion, _) in zip(names, results)})
+
+Learner.lr_find = lr_find  # added by 05_lrfind
