@@ -8,31 +8,31 @@ __all__ = ['logsumexp', 'log_softmax', 'nll', 'cross_entropy', 'accuracy']
 # %% ../nbs/01_loss.ipynb #d89044b6
 import torch
 
-# %% ../nbs/01_loss.ipynb #49b183b4
+# %% ../nbs/01_loss.ipynb #06e9a138
 def logsumexp(x, dim=-1):
     "`log(sum(exp(x)))` along `dim`, computed without overflow by subtracting the max first."
     m = x.amax(dim, keepdim=True)
     m = torch.where(m.isinf(), torch.zeros_like(m), m)
     return (x - m).exp().sum(dim, keepdim=True).log().add(m).squeeze(dim)
 
-# %% ../nbs/01_loss.ipynb #1699bf7d
+# %% ../nbs/01_loss.ipynb #17004a23
 def log_softmax(x, dim=-1):
     "`log(softmax(x))` along `dim`, stable for large logits: `x - logsumexp(x)`."
     return x - logsumexp(x, dim).unsqueeze(dim)
 
-# %% ../nbs/01_loss.ipynb #d58ff791
+# %% ../nbs/01_loss.ipynb #96bfee32
 def nll(inp, targ):
     "Negative log likelihood: minus the mean of `inp[i, targ[i]]`, `inp` holding log probabilities."
     if inp.ndim != 2 or targ.ndim != 1 or len(inp) != len(targ):
         raise ValueError(f"nll expects inp of shape (n, classes) and targ of shape (n,), got {tuple(inp.shape)} and {tuple(targ.shape)}")
     return -inp[torch.arange(len(targ), device=targ.device), targ].mean()
 
-# %% ../nbs/01_loss.ipynb #507d06a0
+# %% ../nbs/01_loss.ipynb #6b76995f
 def cross_entropy(pred, targ):
     "Cross-entropy loss of logits `pred` for integer class targets `targ`: `nll(log_softmax(pred), targ)`."
     return nll(log_softmax(pred), targ)
 
-# %% ../nbs/01_loss.ipynb #236eb888
+# %% ../nbs/01_loss.ipynb #069ca4a3
 def accuracy(out, targ):
     "Share of rows of `out` whose argmax is `targ`."
     return (out.argmax(dim=-1) == targ).float().mean()

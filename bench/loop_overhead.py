@@ -1,0 +1,101 @@
+"""How much does trainlib's Learner cost beside the model? (issue 3, item 4)
+
+    PYTHONPATH=. python bench/loop_overhead.py [--repeats 7] [--profile]
+
+Trains a 784-50-10 MLP on the 4,000 offline MNIST digits of `get_mnist()`, batch size 64, 3 epochs of SGD with
+validation after each epoch, two ways in the same process:
+  - by hand: a plain PyTorch loop that slices the tensors directly, `torch.optim.SGD`, validation loss and accuracy
+    summed on the device and read once per epoch;
+  - with trainlib: `Learner.fit`, with its default callbacks (Recorder, ProgressCallback) and an accuracy metric.
+The two alternate (so drift in the machine's speed hits both alike), each repeat starting from the same weights,
+and the script prints the median time of each and their ratio. The target is a ratio <= 1.25.
+`--profile` runs cProfile over one trainlib fit and prints where its time goes."""
+import argparse, cProfile, io, pstats, statistics, sys, time
+import torch
+from torch import nn
+from trainlib.all import *
+
+def get_model(): return nn.Sequential(nn.Linear(784, 50), nn.ReLU(), nn.Linear(50, 10))
+
+def hand_loop(model, x_train, y_train, x_valid, y_valid, epochs, bs, lr):
+    "The reference: a plain loop over tensor slices."
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    for epoch in range(epochs):
+        model.train()
+        for i in range(0, len(x_train), bs):
+            loss = F.cross_entropy(model(x_train[i:i + bs]), y_train[i:i + bs])
+            loss.backward()
+            opt.step()
+            opt.zero_grad()
+        model.eval()
+        with torch.no_grad():
+            total_loss, total_acc = 0., 0.
+            for i in range(0, len(x_valid), 2 * bs):
+                xb, yb = x_valid[i:i + 2 * bs], y_valid[i:i + 2 * bs]
+                pred = model(xb)
+                total_loss += F.cross_entropy(pred, yb) * len(xb)
+                total_acc += (pred.argmax(1) == yb).float().sum()
+            valid_loss, valid_acc = (total_loss / len(x_valid)).item(), (total_acc / len(x_valid)).item()
+    return valid_loss, valid_acc
+
+def trainlib_fit(model, dls, epochs, lr, opt_func):
+    learn = Learner(dls, model, loss_func=F.cross_entropy, opt_func=opt_func, lr=lr, metrics=accuracy)
+    learn.fit(epochs)
+    return learn.recorder.values[-1][1:]
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--repeats', type=int, default=7)
+    parser.add_argument('--epochs', type=int, default=3)
+    parser.add_argument('--bs', type=int, default=64)
+    parser.add_argument('--lr', type=float, default=0.1)
+    parser.add_argument('--opt', choices=['trainlib', 'torch'], default='trainlib', help="trainlib's SGD or torch.optim.SGD in the Learner")
+    parser.add_argument('--device', default=None, help='default: default_device()')
+    parser.add_argument('--threads', type=int, default=None, help="torch.set_num_threads; default: torch's own choice")
+    parser.add_argument('--profile', action='store_true')
+    args = parser.parse_args()
+    if args.threads: torch.set_num_threads(args.threads)
+
+    device = torch.device(args.device) if args.device else default_device()
+    x_train, y_train, x_valid, y_valid = (t.to(device) for t in get_mnist())
+    dls = DataLoaders.from_dsets(Dataset(x_train, y_train), Dataset(x_valid, y_valid), bs=args.bs, device=device)
+    opt_func = SGD if args.opt == 'trainlib' else torch.optim.SGD
+    torch.manual_seed(0)
+    init = get_model().state_dict()
+
+    def fresh():
+        model = get_model().to(device)
+        model.load_state_dict(init)
+        return model
+
+    def sync():
+        if device.type == 'cuda': torch.cuda.synchronize()
+
+    runs = {
+        'hand': lambda: hand_loop(fresh(), x_train, y_train, x_valid, y_valid, args.epochs, args.bs, args.lr),
+        'trainlib': lambda: trainlib_fit(fresh(), dls, args.epochs, args.lr, opt_func),
+    }
+    for run in runs.values(): run()   # warm up: first-call costs (allocator, kernels, imports) out of the timings
+    times = {name: [] for name in runs}
+    results = {}
+    for _ in range(args.repeats):
+        for name, run in runs.items():
+            sync(); start = time.perf_counter()
+            results[name] = run()
+            sync(); times[name].append(time.perf_counter() - start)
+
+    if args.profile:
+        profiler = cProfile.Profile()
+        profiler.enable(); runs['trainlib'](); profiler.disable()
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats('tottime').print_stats(25)
+        print(out.getvalue())
+
+    hand, lib = statistics.median(times['hand']), statistics.median(times['trainlib'])
+    print(f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, {args.repeats} repeats, "
+          f"{args.epochs} epochs, bs {args.bs}, Learner opt_func {args.opt} SGD")
+    print(f"hand-written loop: median {hand * 1000:.1f} ms   (valid loss, acc {results['hand'][0]:.4f}, {results['hand'][1]:.4f})")
+    print(f"trainlib Learner:  median {lib * 1000:.1f} ms   (valid loss, acc {results['trainlib'][0]:.4f}, {results['trainlib'][1]:.4f})")
+    print(f"ratio trainlib / hand-written: {lib / hand:.3f}  (target <= 1.25)")
+
+if __name__ == '__main__': main()
