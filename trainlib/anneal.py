@@ -169,7 +169,7 @@ def fit_one_cycle(self, n_epoch,      # epochs to train
 
 Learner.fit_one_cycle = fit_one_cycle  # added by 04_anneal
 
-# %% ../nbs/04_anneal.ipynb #bcfc8a5b
+# %% ../nbs/04_anneal.ipynb #d92d4af6
 def fit_flat_cos(self, n_epoch,      # epochs to train
                  lr=None,            # learning rate: a number or a slice over the param groups; None: `self.lr`
                  div_final=1e5,      # the lr ends at lr/div_final
@@ -186,7 +186,7 @@ def fit_flat_cos(self, n_epoch,      # epochs to train
 
 Learner.fit_flat_cos = fit_flat_cos  # added by 04_anneal
 
-# %% ../nbs/04_anneal.ipynb #a7e04f18
+# %% ../nbs/04_anneal.ipynb #fe4aef17
 def fit_sgdr(self, n_cycles,         # number of cosine cycles
              cycle_len,              # epochs of the first cycle
              lr_max=None,            # lr at the start of each cycle: a number or a slice; None: `self.lr`
@@ -204,7 +204,7 @@ def fit_sgdr(self, n_cycles,         # number of cosine cycles
 
 Learner.fit_sgdr = fit_sgdr  # added by 04_anneal
 
-# %% ../nbs/04_anneal.ipynb #4a7d4620
+# %% ../nbs/04_anneal.ipynb #700af337
 def fine_tune(self, epochs,          # epochs to train with all groups unfrozen
               base_lr=2e-3,          # peak lr of the head; halved once unfrozen
               freeze_epochs=1,       # epochs to train the last param group alone first
