@@ -114,7 +114,7 @@ def combined_cos(pct, start, middle, end):
 from .training import get_hyper, set_hyper
 from .callbacks import Callback, Learner, Recorder, CancelFitException, _as_list, _lr_list
 
-# %% ../nbs/04_anneal.ipynb #82018d63
+# %% ../nbs/04_anneal.ipynb #99280424
 class ParamScheduler(Callback):
     "Set each hyper-parameter of `scheds` from its schedule at `pct_train` before every training batch."
     order = 60
@@ -131,9 +131,11 @@ class ParamScheduler(Callback):
             set_hyper(self.opt, name, value)
 
     def before_batch(self):
+        "Set the values at `pct_train` (training batches only)."
         if self.training: self.set_values(self.pct_train)
 
     def after_batch(self):
+        "Record the value the last param group used, in `recorder.hps`."
         if not self.training: return
         for name in self.scheds:
             self.recorder.hps.setdefault(name, []).append(float(get_hyper(self.opt, name)[-1]))
@@ -148,7 +150,7 @@ def _group_lrs(learn, lr):
 def _check_pct(name, pct):
     if not 0 <= pct <= 1: raise ValueError(f"{name} must be in [0, 1], got {pct!r}")
 
-# %% ../nbs/04_anneal.ipynb #81dd5be4
+# %% ../nbs/04_anneal.ipynb #aada65e5
 def fit_one_cycle(self, n_epoch,      # epochs to train
                   lr_max=None,        # peak learning rate: a number or a slice over the param groups; None: `self.lr`
                   div=25.,            # the lr starts at lr_max/div
@@ -163,6 +165,7 @@ def fit_one_cycle(self, n_epoch,      # epochs to train
     _check_pct('pct_start', pct_start)
     lr_max = _group_lrs(self, lr_max)
     moms = self.moms if moms is None else moms
+    if len(moms) != 3: raise ValueError(f"moms must be (start, middle, end), got {moms!r}")
     scheds = {'lr': combined_cos(pct_start, lr_max / div, lr_max, lr_max / div_final),
               'mom': combined_cos(pct_start, *moms)}
     self.fit(n_epoch, cbs=[ParamScheduler(scheds)] + _as_list(cbs), reset_opt=reset_opt, wd=wd, start_epoch=start_epoch)
@@ -186,7 +189,7 @@ def fit_flat_cos(self, n_epoch,      # epochs to train
 
 Learner.fit_flat_cos = fit_flat_cos  # added by 04_anneal
 
-# %% ../nbs/04_anneal.ipynb #fe4aef17
+# %% ../nbs/04_anneal.ipynb #18df9fe4
 def fit_sgdr(self, n_cycles,         # number of cosine cycles
              cycle_len,              # epochs of the first cycle
              lr_max=None,            # lr at the start of each cycle: a number or a slice; None: `self.lr`
@@ -196,6 +199,8 @@ def fit_sgdr(self, n_cycles,         # number of cosine cycles
              wd=None,                # weight decay, as in `fit`
              start_epoch=0):         # resume the schedule at this epoch
     "Fit `self.model` for `n_cycles` cosine annealings of the lr from `lr_max` to 0, each `cycle_mult` times the last."
+    for name, value in [('n_cycles', n_cycles), ('cycle_len', cycle_len), ('cycle_mult', cycle_mult)]:
+        if not value > 0: raise ValueError(f"{name} must be positive, got {value!r}")
     lr_max = _group_lrs(self, lr_max)
     cycle_lens = [cycle_len * cycle_mult ** i for i in range(n_cycles)]
     n_epoch = sum(cycle_lens)

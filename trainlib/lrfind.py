@@ -33,7 +33,7 @@ def _load_state(learn, state):
     else: learn.opt.load_state_dict(state['opt'])
     learn.model.train(state['training'])
 
-# %% ../nbs/05_lrfind.ipynb #273cf046
+# %% ../nbs/05_lrfind.ipynb #b04fd466
 class LRFinder(ParamScheduler):
     "Raise the lr exponentially from `start_lr` to `end_lr` over `num_it` training batches, then put the model back."
     order = 60
@@ -47,13 +47,16 @@ class LRFinder(ParamScheduler):
         self.saved = None   # the state to put back; `lr_find` sets it before `fit` changes the lr
 
     def before_fit(self):
+        "Copy the state to put back (unless `lr_find` already did), reset the best loss."
         if self.saved is None: self.saved = _copy_state(self.learn)
         self.best_loss = math.inf
 
     def before_batch(self):
+        "Set the lr of the `train_iter`-th batch."
         if self.training: self.set_values(self.train_iter / self.num_it)
 
     def after_batch(self):
+        "Record the lr; stop after `num_it` batches, or on divergence if `stop_div`."
         if not self.training: return
         super().after_batch()
         loss = self.recorder.smooth_loss   # a device sync per batch: the finder must decide now whether to stop
@@ -61,7 +64,9 @@ class LRFinder(ParamScheduler):
         if self.stop_div and not loss <= 4 * self.best_loss: raise CancelFitException()   # also for nan and inf
         if self.train_iter + 1 >= self.num_it: raise CancelFitException()   # train_iter counts the batches before this
 
-    def before_validate(self): raise CancelValidException()
+    def before_validate(self):
+        "Skip validation: the finder only trains."
+        raise CancelValidException()
 
     def cleanup_fit(self):
         "Put back the weights, gradients and optimizer, however the fit ended."
