@@ -7,23 +7,27 @@ validation after each epoch, two ways in the same process:
   - by hand: a plain PyTorch loop that slices the tensors directly, `torch.optim.SGD`, validation loss and accuracy
     summed on the device and read once per epoch;
   - with trainlib: `Learner.fit`, with its default callbacks (Recorder, ProgressCallback) and an accuracy metric.
-The two alternate (so drift in the machine's speed hits both alike), each repeat starting from the same weights,
+For context it also times the hand-written loop over shuffled batches, which pays for gathering rows by index as
+the Learner's shuffling DataLoader does. The runs alternate (so drift in the machine's speed hits both alike), each repeat starting from the same weights,
 and the script prints the median time of each and their ratio. The target is a ratio <= 1.25.
 `--profile` runs cProfile over one trainlib fit and prints where its time goes."""
-import argparse, cProfile, io, pstats, statistics, sys, time
+import argparse, contextlib, cProfile, io, pstats, statistics, sys, time
 import torch
 from torch import nn
 from trainlib.all import *
 
 def get_model(): return nn.Sequential(nn.Linear(784, 50), nn.ReLU(), nn.Linear(50, 10))
 
-def hand_loop(model, x_train, y_train, x_valid, y_valid, epochs, bs, lr):
-    "The reference: a plain loop over tensor slices."
+def hand_loop(model, x_train, y_train, x_valid, y_valid, epochs, bs, lr, shuffle=False):
+    "The reference: a plain loop over tensor slices (`shuffle`: over a new random order each epoch, as a DataLoader)."
     opt = torch.optim.SGD(model.parameters(), lr=lr)
     for epoch in range(epochs):
         model.train()
+        idxs = torch.randperm(len(x_train), device=x_train.device) if shuffle else None
         for i in range(0, len(x_train), bs):
-            loss = F.cross_entropy(model(x_train[i:i + bs]), y_train[i:i + bs])
+            if shuffle: xb, yb = x_train[idxs[i:i + bs]], y_train[idxs[i:i + bs]]
+            else: xb, yb = x_train[i:i + bs], y_train[i:i + bs]
+            loss = F.cross_entropy(model(xb), yb)
             loss.backward()
             opt.step()
             opt.zero_grad()
@@ -74,19 +78,24 @@ def main():
     runs = {
         'hand': lambda: hand_loop(fresh(), x_train, y_train, x_valid, y_valid, args.epochs, args.bs, args.lr),
         'trainlib': lambda: trainlib_fit(fresh(), dls, args.epochs, args.lr, opt_func),
+        'hand_shuffled': lambda: hand_loop(fresh(), x_train, y_train, x_valid, y_valid, args.epochs, args.bs, args.lr, shuffle=True),
     }
-    for run in runs.values(): run()   # warm up: first-call costs (allocator, kernels, imports) out of the timings
+    table = io.StringIO()   # the Learner's per-epoch table (its bars go to stderr), kept out of the report
+    with contextlib.redirect_stdout(table):
+        for run in runs.values(): run()   # warm up: first-call costs (allocator, kernels, imports) out of the timings
     times = {name: [] for name in runs}
     results = {}
     for _ in range(args.repeats):
         for name, run in runs.items():
-            sync(); start = time.perf_counter()
-            results[name] = run()
-            sync(); times[name].append(time.perf_counter() - start)
+            with contextlib.redirect_stdout(table):
+                sync(); start = time.perf_counter()
+                results[name] = run()
+                sync(); times[name].append(time.perf_counter() - start)
 
     if args.profile:
         profiler = cProfile.Profile()
-        profiler.enable(); runs['trainlib'](); profiler.disable()
+        with contextlib.redirect_stdout(table):
+            profiler.enable(); runs['trainlib'](); profiler.disable()
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats('tottime').print_stats(25)
         print(out.getvalue())
@@ -96,6 +105,8 @@ def main():
           f"{args.epochs} epochs, bs {args.bs}, Learner opt_func {args.opt} SGD")
     print(f"hand-written loop: median {hand * 1000:.1f} ms   (valid loss, acc {results['hand'][0]:.4f}, {results['hand'][1]:.4f})")
     print(f"trainlib Learner:  median {lib * 1000:.1f} ms   (valid loss, acc {results['trainlib'][0]:.4f}, {results['trainlib'][1]:.4f})")
+    shuffled = statistics.median(times['hand_shuffled'])
+    print(f"hand-written, shuffled batches (gathered by index each batch, as a DataLoader must): median {shuffled * 1000:.1f} ms")
     print(f"ratio trainlib / hand-written: {lib / hand:.3f}  (target <= 1.25)")
 
 if __name__ == '__main__': main()

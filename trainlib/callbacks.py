@@ -80,7 +80,7 @@ def _func_name(f):
     f = f.func if isinstance(f, partial) else f
     return getattr(f, '__name__', type(f).__name__)
 
-# %% ../nbs/03_callbacks.ipynb #715601a3
+# %% ../nbs/03_callbacks.ipynb #7312bcf9
 class Learner:
     "Trains `model` on `dls` with `loss_func` and an optimizer from `opt_func`, running callbacks at every event."
     def __init__(self, dls,        # DataLoaders: `.train`, `.valid` (or None) and `.device`
@@ -102,7 +102,7 @@ class Learner:
         self.model = model if device is None else model.to(device)
         self.opt = None
         self.cbs, self._handlers = [], {}
-        self.n_epoch, self.epoch, self.iter, self.n_iter, self.train_iter, self.pct_train = 1, 0, 0, 0, 0, 0.
+        self.n_epoch, self.start_epoch, self.epoch, self.iter, self.n_iter, self.train_iter, self.pct_train = 1, 0, 0, 0, 0, 0, 0.
         self.training, self.xb, self.yb, self.pred, self.loss = False, None, None, None, None
         self.add_cbs([Recorder(), ProgressCallback()] + _as_list(cbs))
 
@@ -291,7 +291,7 @@ class Learner:
         "Train for `n_epoch` epochs, running every event; a `CancelFitException` ends it quietly."
         if not 0 <= start_epoch <= n_epoch: raise ValueError(f"start_epoch must be in [0, n_epoch={n_epoch}], got {start_epoch!r}")
         self._check_ready()
-        cbs = _as_list(cbs)
+        cbs = [cb() if isinstance(cb, type) else cb for cb in _as_list(cbs)]   # instances, removed one by one below
         self.add_cbs(cbs)
         try:
             if reset_opt or self.opt is None: self.create_opt()
