@@ -110,9 +110,9 @@ def combined_cos(pct, start, middle, end):
     "Cosine from `start` to `middle` over the first `pct` of training, then cosine from `middle` to `end`."
     return combine_scheds([pct, 1 - pct], [SchedCos(start, middle), SchedCos(middle, end)])
 
-# %% ../nbs/04_anneal.ipynb #4b6d2f92
+# %% ../nbs/04_anneal.ipynb #c2757496
 from .training import get_hyper, set_hyper
-from .callbacks import Callback, Learner, Recorder, CancelFitException, _as_list, _lr_list
+from .callbacks import Callback, Learner, _as_list, _lr_list
 
 # %% ../nbs/04_anneal.ipynb #99280424
 class ParamScheduler(Callback):
