@@ -80,7 +80,7 @@ def _func_name(f):
     f = f.func if isinstance(f, partial) else f
     return getattr(f, '__name__', type(f).__name__)
 
-# %% ../nbs/03_callbacks.ipynb #7312bcf9
+# %% ../nbs/03_callbacks.ipynb #36379efe
 class Learner:
     "Trains `model` on `dls` with `loss_func` and an optimizer from `opt_func`, running callbacks at every event."
     def __init__(self, dls,        # DataLoaders: `.train`, `.valid` (or None) and `.device`
@@ -111,6 +111,8 @@ class Learner:
         "Add callback `cb` (an instance, or a class to instantiate), reachable as `learn.<cb.name>`."
         if isinstance(cb, type): cb = cb()
         if not isinstance(cb, Callback): raise ValueError(f"cb must be a Callback, got {cb!r}")
+        if not isinstance(getattr(self, cb.name, None), (Callback, type(None))):
+            raise ValueError(f"a callback named {cb.name!r} would hide the Learner's attribute {cb.name!r}: rename its class")
         cb.learn = self
         self.cbs = sorted(self.cbs + [cb], key=lambda c: c.order)  # sorted is stable: equal orders keep their order
         setattr(self, cb.name, cb)
@@ -458,7 +460,7 @@ def _html_table(names, rows):
     body = ''.join('<tr>' + ''.join(f'<td>{v}</td>' for v in row) + '</tr>' for row in rows)
     return f'<table border="1" class="dataframe"><thead><tr style="text-align: left;">{head}</tr></thead><tbody>{body}</tbody></table>'
 
-# %% ../nbs/03_callbacks.ipynb #4016b81b
+# %% ../nbs/03_callbacks.ipynb #b85fea00
 class ProgressCallback(Callback):
     "A progress bar over epochs and batches (tqdm) and a per-epoch table: HTML in Jupyter, text in a terminal."
     order = 70
@@ -475,18 +477,17 @@ class ProgressCallback(Callback):
         if self.nested: self.epoch_bar = self.bar_class(total=self.n_epoch, initial=self.start_epoch, desc='epoch', leave=False)
 
     def _start_bar(self, stage):
+        "Point the batch bar at this stage; one bar is reused for every stage (a new tqdm bar costs 0.3 ms)."
         desc = stage if self.nested else f'epoch {self.epoch + 1}/{self.n_epoch} {stage}'
-        self.batch_bar = self.bar_class(total=self.n_iter, desc=desc, leave=False)
-    def _close_bar(self):
-        if self.batch_bar is not None: self.batch_bar.close()
-        self.batch_bar = None
+        if self.batch_bar is None: self.batch_bar = self.bar_class(total=self.n_iter, desc=desc, leave=False)
+        else:
+            self.batch_bar.set_description_str(desc, refresh=False)
+            self.batch_bar.reset(total=self.n_iter)
 
     def before_epoch(self): self.start_time = time.perf_counter()
     def before_train(self): self._start_bar('train')
     def before_validate(self): self._start_bar('valid')
     def after_batch(self): self.batch_bar.update(1)
-    def after_train(self): self._close_bar()
-    def after_validate(self): self._close_bar()
 
     def after_epoch(self):
         row = [self.epoch] + self.recorder.values[-1] + [_format_time(time.perf_counter() - self.start_time)]
@@ -507,7 +508,8 @@ class ProgressCallback(Callback):
 
     def cleanup_fit(self):
         "Close the bars, whether fit ended normally or raised."
-        self._close_bar()
+        if self.batch_bar is not None: self.batch_bar.close()
+        self.batch_bar = None
         if self.epoch_bar is not None: self.epoch_bar.close()
         self.epoch_bar = None
 
