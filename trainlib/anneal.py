@@ -140,12 +140,13 @@ class ParamScheduler(Callback):
         for name in self.scheds:
             self.recorder.hps.setdefault(name, []).append(float(get_hyper(self.opt, name)[-1]))
 
-# %% ../nbs/04_anneal.ipynb #771d2094
+# %% ../nbs/04_anneal.ipynb #656f8ade
 def _group_lrs(learn, lr):
     "`lr` (None: the Learner's; a number; a slice, spread as `fit` does) as an array of one value per param group."
     n_groups = len(learn.splitter(learn.model))
-    lrs = _lr_list(learn.lr if lr is None else lr, n_groups)
-    return np.broadcast_to(np.asarray(lrs, dtype=float), (n_groups,)).copy()
+    lrs = np.asarray(_lr_list(learn.lr if lr is None else lr, n_groups), dtype=float)
+    if lrs.size not in (1, n_groups): raise ValueError(f"lr got {lrs.size} values for {n_groups} param groups: {lr!r}")
+    return np.broadcast_to(lrs.reshape(-1), (n_groups,)).copy()
 
 def _check_pct(name, pct):
     if not 0 <= pct <= 1: raise ValueError(f"{name} must be in [0, 1], got {pct!r}")
