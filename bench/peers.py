@@ -1,0 +1,264 @@
+"""trainlib against its peers: the same jobs, one process, variants alternated, medians over repeats.
+
+    bash bench/setup.sh                  # once: bench/.venv with trainlib (no dev extra), fastai, Lightning
+    bench/.venv/bin/python bench/peers.py [--repeats 5] [--device cpu|cuda] [--write-readme]
+
+Jobs (see issue 6): the MNIST MLP (784-50-10, bs 64, SGD momentum 0.9, one-cycle lr 0.1, 3 epochs, validation
+each epoch) and a near-zero-compute job (Linear(1,1), bs 16) where per-batch overhead dominates, each as
+- floor: a hand-written loop slicing tensors, torch.optim.SGD + OneCycleLR stepped per batch;
+- torch DataLoader: the same loop over torch.utils.data.DataLoader(TensorDataset), shuffled;
+- fastai: Learner.fit_one_cycle (fastai's SGD made with mom=0.9, else it drops momentum);
+- Lightning: a Trainer with OneCycleLR stepped per batch;
+- trainlib: Learner.fit_one_cycle.
+Then lr_find(num_it=100), trainlib against fastai, and DataLoader throughput, trainlib against torch.
+Every one-cycle schedule is the same: lr from 0.1/25 up to 0.1 over the first 25% (cosine), down to 0.1/1e5;
+momentum 0.95 -> 0.85 -> 0.95. Progress bars and loggers are off everywhere. Timed: building the
+Learner/Trainer/optimizer and training; not timed: making the model (same seed, same initial weights for all)."""
+import argparse, contextlib, io, logging, math, os, platform, re, statistics, subprocess, sys, tempfile, time, warnings
+from functools import partial
+from pathlib import Path
+import torch
+from torch import nn
+import torch.nn.functional as F
+from torch.utils.data import TensorDataset, DataLoader as TorchDL
+
+warnings.filterwarnings('ignore')
+logging.getLogger('lightning').setLevel(logging.ERROR)
+logging.getLogger('lightning.pytorch').setLevel(logging.ERROR)
+
+import trainlib.all as tl
+import fastai.basics as fa
+import fastai.callback.all  # noqa: F401  fit_one_cycle, lr_find and the progress bar, as a fastai user has them
+import lightning as L
+
+ROOT = Path(__file__).resolve().parent.parent
+LR, EPOCHS, DIV, DIV_FINAL, PCT, MOMS = 0.1, 3, 25., 1e5, 0.25, (0.95, 0.85, 0.95)
+
+# ---------------------------------------------------------------- jobs
+class Job:
+    "Data, model and loss of one benchmark job; `score(model)` is what all variants must agree on."
+    def __init__(self, name, x, y, xv, yv, make_model, loss_func, bs, metric_name, device):
+        self.name, self.make_model, self.loss_func, self.bs, self.metric_name = name, make_model, loss_func, bs, metric_name
+        self.device = torch.device(device)
+        self.x, self.y, self.xv, self.yv = (t.to(self.device) for t in (x, y, xv, yv))
+        self.n_batches = EPOCHS * math.ceil(len(x) / bs)
+
+    def model(self, seed=0):
+        torch.manual_seed(seed)
+        return self.make_model().to(self.device)
+
+    @torch.no_grad()
+    def score(self, model):
+        model.eval()
+        pred = model(self.xv)
+        if self.metric_name == 'accuracy': return (pred.argmax(1) == self.yv).float().mean().item()
+        return F.mse_loss(pred, self.yv).item()
+
+def mnist_job(device):
+    x, y, xv, yv = tl.get_mnist()
+    mlp = lambda: nn.Sequential(nn.Linear(784, 50), nn.ReLU(), nn.Linear(50, 10))
+    return Job('MNIST MLP 784-50-10, bs 64', x, y, xv, yv, mlp, F.cross_entropy, 64, 'accuracy', device)
+
+def overhead_job(device):
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(1600, 1, generator=g); xv = torch.randn(320, 1, generator=g)
+    f = lambda t: 2 * t + 3 + 0.1 * torch.randn(t.shape, generator=g)
+    return Job('Linear(1,1), bs 16 (overhead)', x, f(x), xv, f(xv), lambda: nn.Linear(1, 1), F.mse_loss, 16, 'valid mse', device)
+
+# ---------------------------------------------------------------- variants
+def one_cycle(opt, total_steps):
+    "torch's OneCycleLR set to fastai's one-cycle: div 25, div_final 1e5, pct_start 0.25, cos, moms 0.95-0.85-0.95."
+    return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=LR, total_steps=total_steps, pct_start=PCT,
+        div_factor=DIV, final_div_factor=DIV_FINAL / DIV, base_momentum=MOMS[1], max_momentum=MOMS[0])
+
+def hand_loop(job, model, batches, valid_batches):
+    opt = torch.optim.SGD(model.parameters(), lr=LR, momentum=0.9)
+    sched = one_cycle(opt, job.n_batches)
+    for epoch in range(EPOCHS):
+        model.train()
+        for xb, yb in batches():
+            loss = job.loss_func(model(xb), yb)
+            loss.backward(); opt.step(); sched.step(); opt.zero_grad()
+        model.eval()
+        with torch.no_grad():
+            for xb, yb in valid_batches(): job.loss_func(model(xb), yb)
+    return model
+
+def floor(job, model):
+    "A hand-written loop slicing tensors."
+    n, nv, bs = len(job.x), len(job.xv), job.bs
+    batches = lambda: ((job.x[i:i + bs], job.y[i:i + bs]) for i in range(0, n, bs))
+    valid = lambda: ((job.xv[i:i + 2 * bs], job.yv[i:i + 2 * bs]) for i in range(0, nv, 2 * bs))
+    return hand_loop(job, model, batches, valid)
+
+def torch_dataloader(job, model):
+    "The same loop over torch's DataLoader(TensorDataset), shuffled."
+    train = TorchDL(TensorDataset(job.x, job.y), batch_size=job.bs, shuffle=True)
+    valid = TorchDL(TensorDataset(job.xv, job.yv), batch_size=2 * job.bs)
+    return hand_loop(job, model, lambda: train, lambda: valid)
+
+@contextlib.contextmanager
+def quiet_fastai(learn):
+    "No logging, and no progress bar where fastai.callback.progress added one."
+    bar = learn.no_bar() if hasattr(type(learn), 'no_bar') else contextlib.nullcontext()
+    with bar, learn.no_logging(): yield
+
+def fastai(job, model):
+    "fastai's Learner.fit_one_cycle, SGD with mom=0.9."
+    dls = fa.DataLoaders(fa.DataLoader(TensorDataset(job.x, job.y), bs=job.bs, shuffle=True),
+                         fa.DataLoader(TensorDataset(job.xv, job.yv), bs=2 * job.bs), device=job.device)
+    learn = fa.Learner(dls, model, loss_func=job.loss_func, opt_func=partial(fa.SGD, mom=0.9), path=tempfile.mkdtemp())
+    with quiet_fastai(learn): learn.fit_one_cycle(EPOCHS, LR, div=DIV, div_final=DIV_FINAL, pct_start=PCT, moms=MOMS)
+    return learn.model
+
+class LitModule(L.LightningModule):
+    def __init__(self, model, loss_func, total_steps):
+        super().__init__()
+        self.model, self.loss_func, self.total_steps = model, loss_func, total_steps
+    def training_step(self, batch, batch_idx):
+        xb, yb = batch
+        return self.loss_func(self.model(xb), yb)
+    def validation_step(self, batch, batch_idx):
+        xb, yb = batch
+        return self.loss_func(self.model(xb), yb)
+    def configure_optimizers(self):
+        opt = torch.optim.SGD(self.parameters(), lr=LR, momentum=0.9)
+        return {'optimizer': opt, 'lr_scheduler': {'scheduler': one_cycle(opt, self.total_steps), 'interval': 'step'}}
+
+def lightning(job, model):
+    "A Lightning Trainer, OneCycleLR stepped per batch."
+    train = TorchDL(TensorDataset(job.x, job.y), batch_size=job.bs, shuffle=True)
+    valid = TorchDL(TensorDataset(job.xv, job.yv), batch_size=2 * job.bs)
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        trainer = L.Trainer(max_epochs=EPOCHS, accelerator='gpu' if job.device.type == 'cuda' else 'cpu', devices=1,
+                            logger=False, enable_checkpointing=False, enable_progress_bar=False,
+                            enable_model_summary=False, num_sanity_val_steps=0)
+        trainer.fit(LitModule(model, job.loss_func, job.n_batches), train, valid)
+    return model
+
+def trainlib(job, model):
+    "trainlib's Learner.fit_one_cycle."
+    dls = tl.DataLoaders.from_dsets(tl.Dataset(job.x, job.y), tl.Dataset(job.xv, job.yv), bs=job.bs, device=job.device)
+    learn = tl.Learner(dls, model, loss_func=job.loss_func, opt_func=partial(tl.SGD, mom=0.9), path=tempfile.mkdtemp())
+    with learn.no_logging(): learn.fit_one_cycle(EPOCHS, LR, div=DIV, div_final=DIV_FINAL, pct_start=PCT, moms=MOMS)
+    return learn.model
+
+VARIANTS = [floor, torch_dataloader, fastai, lightning, trainlib]
+
+# ---------------------------------------------------------------- measuring
+def timed(f, *args):
+    if torch.cuda.is_available(): torch.cuda.synchronize()
+    start = time.perf_counter()
+    out = f(*args)
+    if torch.cuda.is_available(): torch.cuda.synchronize()
+    return time.perf_counter() - start, out
+
+def bench_job(job, repeats):
+    "Median seconds and last score of each variant, the variants alternated in a rotating order."
+    times, scores = {v.__name__: [] for v in VARIANTS}, {}
+    for r in range(repeats + 1):               # round 0 warms up and is not counted
+        for v in VARIANTS[r % len(VARIANTS):] + VARIANTS[:r % len(VARIANTS)]:
+            secs, model = timed(v, job, job.model(seed=0))
+            if r: times[v.__name__].append(secs)
+            scores[v.__name__] = job.score(model)
+    return {k: statistics.median(t) for k, t in times.items()}, scores
+
+def bench_lr_find(job, repeats):
+    "Median seconds of lr_find(num_it=100) on the job's model, trainlib against fastai."
+    def tl_find():
+        dls = tl.DataLoaders.from_dsets(tl.Dataset(job.x, job.y), tl.Dataset(job.xv, job.yv), bs=job.bs, device=job.device)
+        learn = tl.Learner(dls, job.model(), loss_func=job.loss_func, opt_func=partial(tl.SGD, mom=0.9), path=tempfile.mkdtemp())
+        return learn.lr_find(num_it=100, show_plot=False)
+    def fa_find():
+        dls = fa.DataLoaders(fa.DataLoader(TensorDataset(job.x, job.y), bs=job.bs, shuffle=True),
+                             fa.DataLoader(TensorDataset(job.xv, job.yv), bs=2 * job.bs), device=job.device)
+        learn = fa.Learner(dls, job.model(), loss_func=job.loss_func, opt_func=partial(fa.SGD, mom=0.9), path=tempfile.mkdtemp())
+        with quiet_fastai(learn): return learn.lr_find(num_it=100, show_plot=False)
+    times = {'trainlib': [], 'fastai': []}
+    for r in range(repeats + 1):
+        for name, f in ([('trainlib', tl_find), ('fastai', fa_find)] if r % 2 else [('fastai', fa_find), ('trainlib', tl_find)]):
+            secs, _ = timed(f)
+            if r: times[name].append(secs)
+    return {k: statistics.median(t) for k, t in times.items()}
+
+def bench_dataloader(job, repeats):
+    "Median batches per second over one shuffled epoch of in-memory tensors, trainlib against torch."
+    ours = tl.DataLoader(tl.Dataset(job.x, job.y), bs=job.bs, shuffle=True)
+    theirs = TorchDL(TensorDataset(job.x, job.y), batch_size=job.bs, shuffle=True)
+    def epoch(dl):
+        for _ in range(10):
+            for xb, yb in dl: pass
+    times = {'trainlib': [], 'torch': []}
+    for r in range(repeats + 1):
+        for name, dl in ([('trainlib', ours), ('torch', theirs)] if r % 2 else [('torch', theirs), ('trainlib', ours)]):
+            secs, _ = timed(epoch, dl)
+            if r: times[name].append(10 * len(dl) / secs)
+    return {k: statistics.median(t) for k, t in times.items()}
+
+# ---------------------------------------------------------------- report
+def machine():
+    cpu = platform.processor() or platform.machine()
+    try: cpu = re.search(r'model name\s*:\s*(.*)', Path('/proc/cpuinfo').read_text()).group(1)
+    except Exception: pass
+    import fastai as fa_pkg
+    dev = torch.cuda.get_device_name() if torch.cuda.is_available() else f'CPU only, {torch.get_num_threads()} torch threads'
+    return (f"{cpu}, {os.cpu_count()} cores; {dev}; Python {platform.python_version()}, torch {torch.__version__}, "
+            f"trainlib {tl.__name__.split('.')[0] and __import__('trainlib').__version__}, fastai {fa_pkg.__version__}, lightning {L.__version__}")
+
+def job_table(job, times, scores):
+    floor_t = times.get('floor', float('nan'))
+    rows = [f"| variant | seconds | µs per batch | × floor | {job.metric_name} |", "|---|---|---|---|---|"]
+    for name, secs in times.items():
+        score = f"{scores[name]:.4f}" if job.metric_name == 'accuracy' else f"{scores[name]:.5f}"
+        rows.append(f"| {name.replace('_', ' ')} | {secs:.3f} | {secs / job.n_batches * 1e6:.0f} | {secs / floor_t:.2f} | {score} |")
+    return f"**{job.name}**, {EPOCHS} epochs, {job.n_batches} training batches, on {job.device.type}\n\n" + '\n'.join(rows)
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--repeats', type=int, default=5)
+    ap.add_argument('--device', default='cpu')
+    ap.add_argument('--threads', type=int, default=1, help='torch intra-op threads (1: small models gain nothing from more)')
+    ap.add_argument('--only', default='', help='comma-separated variant names, for a quick look (no lr_find/DataLoader parts)')
+    ap.add_argument('--write-readme', action='store_true', help='put the tables into nbs/index.ipynb and regenerate README.md')
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    if args.only: VARIANTS[:] = [v for v in VARIANTS if v.__name__ in args.only.split(',')]
+    sections, problems = [], []
+    for make in (mnist_job, overhead_job):
+        job = make(args.device)
+        times, scores = bench_job(job, args.repeats)
+        sections.append(job_table(job, times, scores)); print(sections[-1] + '\n', flush=True)
+        if job.metric_name == 'accuracy':
+            spread = max(scores.values()) - min(scores.values())
+            if spread > 0.01: problems.append(f"{job.name}: accuracies differ by {spread:.3f} (> one point): {scores}")
+    if args.only: return
+    mnist = mnist_job(args.device)
+    lf = bench_lr_find(mnist, args.repeats)
+    sections.append(f"**lr_find(num_it=100)** on the MNIST MLP: trainlib {lf['trainlib']:.3f} s, fastai {lf['fastai']:.3f} s "
+                    f"({lf['fastai'] / lf['trainlib']:.1f}× faster)")
+    dl = bench_dataloader(mnist, args.repeats)
+    sections.append(f"**DataLoader alone**, MNIST tensors, bs 64, shuffled: trainlib {dl['trainlib']:,.0f} batches/s, "
+                    f"torch {dl['torch']:,.0f} batches/s ({dl['trainlib'] / dl['torch']:.1f}×)")
+    print('\n\n'.join(sections[2:]), flush=True)
+    cmd = f"bench/.venv/bin/python bench/peers.py --repeats {args.repeats} --device {args.device} --threads {args.threads}"
+    text = '\n\n'.join(sections) + f"\n\nMachine: {machine()}. Medians of {args.repeats} alternated repeats. Command: `{cmd}` (after `bash bench/setup.sh`)."
+    (ROOT/'bench'/f'results-{args.device}.md').write_text(text + '\n')
+    if args.write_readme: write_readme(text, args.device)
+    for p in problems: print('PROBLEM:', p)
+    sys.exit(1 if problems else 0)
+
+def write_readme(text, device):
+    "Put `text` between the bench markers of nbs/index.ipynb's benchmark cell, then regenerate README.md."
+    import nbformat
+    path = ROOT/'nbs'/'index.ipynb'
+    nb = nbformat.read(path, as_version=4)
+    start, end = f'<!-- bench:{device}:start -->', f'<!-- bench:{device}:end -->'
+    cells = [c for c in nb.cells if c.cell_type == 'markdown' and start in c.source]
+    if not cells: sys.exit(f"nbs/index.ipynb has no markdown cell with {start} ... {end}")
+    src = cells[0].source
+    cells[0].source = src[:src.index(start) + len(start)] + '\n' + text + '\n' + src[src.index(end):]
+    nbformat.write(nb, path)
+    subprocess.run(['nbdev_clean', '--fname', str(path)], cwd=ROOT, check=False)
+    print(f"wrote the results into {path}; now run `python tools/readme.py` with the dev tools to regenerate README.md")
+
+if __name__ == '__main__': main()
