@@ -424,7 +424,7 @@ class Recorder(Callback):
             ax.plot(self.hps[key]); ax.set_ylabel(key); ax.set_xlabel('training batch')
         return axs
 
-# %% ../nbs/03_callbacks.ipynb #46b8f41e
+# %% ../nbs/03_callbacks.ipynb #19479e88
 def _in_jupyter():
     "True inside a Jupyter kernel (where HTML output is shown)."
     try:
@@ -433,16 +433,17 @@ def _in_jupyter():
     except ImportError: return False
     return shell is not None and 'IPKernelApp' in shell.config
 
-def _tqdm_class():
-    "tqdm's HTML bar in Jupyter when ipywidgets is there, else its text bar; and whether it is the HTML one."
-    if _in_jupyter():
-        try:
-            import ipywidgets  # noqa: F401  tqdm.notebook needs it
-            from tqdm.notebook import tqdm
-            return tqdm, True
-        except ImportError: pass
-    from tqdm import tqdm
-    return tqdm, False
+class _BarLine:
+    "A file for tqdm to draw one bar in: keeps the bar's current text and calls `redraw` when it changes."
+    encoding = 'utf-8'   # tells tqdm it may draw the bar with unicode blocks
+    def __init__(self, redraw): self.text, self.redraw = '', redraw
+    def write(self, s):
+        # tqdm writes '\r' + bar, moves between bars with '\n' and '\x1b[A', and clears with spaces
+        text = s.split('\r')[-1].replace('\n', '').replace('\x1b[A', '').rstrip()
+        if text != self.text:
+            self.text = text
+            self.redraw()
+    def flush(self): pass
 
 def _format_value(v):
     if v is None: return ''
@@ -460,26 +461,31 @@ def _html_table(names, rows):
     body = ''.join('<tr>' + ''.join(f'<td>{v}</td>' for v in row) + '</tr>' for row in rows)
     return f'<table border="1" class="dataframe"><thead><tr style="text-align: left;">{head}</tr></thead><tbody>{body}</tbody></table>'
 
-# %% ../nbs/03_callbacks.ipynb #b85fea00
+# %% ../nbs/03_callbacks.ipynb #2057a4e4
 class ProgressCallback(Callback):
     "A progress bar over epochs and batches (tqdm) and a per-epoch table: HTML in Jupyter, text in a terminal."
     order = 70
     prints = True
 
     def before_fit(self):
-        self.bar_class, widgets = _tqdm_class()
         self.html = _in_jupyter()
-        # two bars, epochs above batches, where they can be drawn in place: widgets, or a terminal (which tqdm
-        # redraws with cursor moves); elsewhere (Jupyter without ipywidgets, a log file) one bar that names the epoch
-        self.nested = widgets or sys.stderr.isatty()
-        self.names, self.rows, self.display, self.batch_bar = self.recorder.metric_names, [], None, None
-        self.epoch_bar = None
-        if self.nested: self.epoch_bar = self.bar_class(total=self.n_epoch, initial=self.start_epoch, desc='epoch', leave=False)
+        self.nested = self.html or sys.stderr.isatty()   # two bars where they can be redrawn in place
+        self.names, self.rows, self.batch_bar, self.epoch_bar = self.recorder.metric_names, [], None, None
+        if self.html:
+            from IPython.display import HTML, display
+            self.lines = [_BarLine(self._redraw), _BarLine(self._redraw)]   # epoch bar, batch bar
+            self.display = display(HTML(''), display_id=True)
+        if self.nested:
+            self.epoch_bar = self._bar(total=self.n_epoch, initial=self.start_epoch, desc='epoch', line=0)
+
+    def _bar(self, line, **kwargs):
+        from tqdm import tqdm
+        return tqdm(file=self.lines[line] if self.html else None, leave=False, **kwargs)
 
     def _start_bar(self, stage):
         "Point the batch bar at this stage; one bar is reused for every stage (a new tqdm bar costs 0.3 ms)."
         desc = stage if self.nested else f'epoch {self.epoch + 1}/{self.n_epoch} {stage}'
-        if self.batch_bar is None: self.batch_bar = self.bar_class(total=self.n_iter, desc=desc, leave=False)
+        if self.batch_bar is None: self.batch_bar = self._bar(total=self.n_iter, desc=desc, line=1)
         else:
             self.batch_bar.set_description_str(desc, refresh=False)
             self.batch_bar.reset(total=self.n_iter)
@@ -492,26 +498,31 @@ class ProgressCallback(Callback):
     def after_epoch(self):
         row = [self.epoch] + self.recorder.values[-1] + [_format_time(time.perf_counter() - self.start_time)]
         self.rows.append([_format_value(v) for v in row])
-        self._show_row()
         if self.epoch_bar is not None: self.epoch_bar.update(1)
+        if self.html: self._redraw()
+        else: self._print_row()
 
-    def _show_row(self):
-        if self.html:
-            from IPython.display import HTML, display
-            if self.display is None: self.display = display(HTML(_html_table(self.names, self.rows)), display_id=True)
-            else: self.display.update(HTML(_html_table(self.names, self.rows)))
-            return
+    def _redraw(self):
+        "Jupyter: show the bars' current lines above the table, in place of what was shown."
+        from IPython.display import HTML
+        import html
+        bars = '\n'.join(line.text for line in self.lines if line.text)
+        pre = f'<pre style="margin: 0">{html.escape(bars)}</pre>' if bars else ''
+        self.display.update(HTML(pre + (_html_table(self.names, self.rows) if self.rows else '')))
+
+    def _print_row(self):
+        "Terminal: print the header with the first row, then each row, above the bars."
+        from tqdm import tqdm
         width = [max(len(n), 9) for n in self.names]
         line = lambda vals: '  '.join(str(v).ljust(w) for v, w in zip(vals, width)).rstrip()
-        if len(self.rows) == 1: self.bar_class.write(line(self.names))
-        self.bar_class.write(line(self.rows[-1]))
+        if len(self.rows) == 1: tqdm.write(line(self.names))
+        tqdm.write(line(self.rows[-1]))
 
     def cleanup_fit(self):
         "Close the bars, whether fit ended normally or raised."
         if self.batch_bar is not None: self.batch_bar.close()
-        self.batch_bar = None
         if self.epoch_bar is not None: self.epoch_bar.close()
-        self.epoch_bar = None
+        self.batch_bar, self.epoch_bar = None, None
 
 # %% ../nbs/03_callbacks.ipynb #6bcdcbb7
 def synth_dbunch(a=2, b=3, bs=16, n_train=10, n_valid=2, cuda=False):

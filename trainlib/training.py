@@ -11,7 +11,7 @@ from .loss import accuracy
 # %% auto #0
 __all__ = ['Optimizer', 'SGD', 'get_hyper', 'set_hyper', 'fit']
 
-# %% ../nbs/02_training.ipynb #6ef1ba7e
+# %% ../nbs/02_training.ipynb #8a7458ca
 def _make_groups(params, defaults):
     "torch-style param groups: `params` is an iterable of tensors, or of dicts with a 'params' key."
     params = list(params)
@@ -25,7 +25,7 @@ def _make_groups(params, defaults):
         groups.append(group)
     return groups
 
-# %% ../nbs/02_training.ipynb #fac0707f
+# %% ../nbs/02_training.ipynb #27735e15
 class SGD:
     "Stochastic gradient descent with momentum `mom` and decoupled weight decay `wd`, over torch-style `param_groups`."
     def __init__(self, params, # tensors, or dicts {'params': [...], 'lr': ...} like torch's optimizers
@@ -80,7 +80,7 @@ class SGD:
 
 Optimizer = SGD
 
-# %% ../nbs/02_training.ipynb #0eb08b77
+# %% ../nbs/02_training.ipynb #43f9ae74
 def _hyper_key(group, name):
     "The key of `group` that holds hyper-parameter `name`."
     if name in group: return name
@@ -94,7 +94,7 @@ def _scalar(v):
     "A plain Python number from a number, a 0-d tensor or a numpy scalar."
     return v.item() if hasattr(v, 'item') else v
 
-# %% ../nbs/02_training.ipynb #098883d5
+# %% ../nbs/02_training.ipynb #73f3069e
 def get_hyper(opt, name):
     "The value of hyper-parameter `name` ('lr', 'mom', 'wd' or a key of the groups) in each param group of `opt`."
     values = []
@@ -103,7 +103,7 @@ def get_hyper(opt, name):
         values.append(group[key][0] if key == 'betas' else group[key])
     return values
 
-# %% ../nbs/02_training.ipynb #0bcc0326
+# %% ../nbs/02_training.ipynb #4bd6258d
 def set_hyper(opt, name, value):
     "Set hyper-parameter `name` in every param group of `opt` to `value`: a number, or a sequence of one per group."
     groups = opt.param_groups
@@ -116,7 +116,7 @@ def set_hyper(opt, name, value):
         key = _hyper_key(group, name)
         group[key] = (_scalar(v), group[key][1]) if key == 'betas' else _scalar(v)
 
-# %% ../nbs/02_training.ipynb #a8a36df7
+# %% ../nbs/02_training.ipynb #5587a181
 def fit(epochs, model, loss_func, opt, train_dl, valid_dl):
     "Train `model` for `epochs` epochs; return the validation `(loss, accuracy)` of the last one, averaged per sample."
     for epoch in range(epochs):
