@@ -4,7 +4,8 @@
     python tools/readme.py --check   # exit 1 if README.md is not what the notebook gives now
 
 Cells marked `#| hide` are left out; `#| ` directive lines are dropped from code; text outputs are quoted as they
-came. The check ignores what cannot repeat from run to run: times such as 00:03 and durations in seconds."""
+came, HTML tables as HTML; plots are left to the docs. The check ignores what cannot repeat from run to run: times such as 00:03, durations in seconds, and digits past
+the second decimal."""
 import re, sys
 from pathlib import Path
 import nbformat
@@ -16,13 +17,17 @@ def is_hidden(cell): return re.search(r'^#\|\s*hide\s*$', cell.source, re.M) is 
 
 def code_source(src): return '\n'.join(l for l in src.splitlines() if not l.startswith('#|')).strip()
 
-def output_text(out):
-    if out.output_type == 'stream': return out.text
-    if out.output_type in ('execute_result', 'display_data'):
-        data = out.get('data', {})
-        if 'text/markdown' in data: return None  # shown as markdown below
-        return data.get('text/plain')
+def fence(text): return f"```\n{text.rstrip()}\n```"
+
+def output_markdown(out):
+    "An output as README markdown: tables as HTML, text fenced; plots and stderr are left to the docs."
     if out.output_type == 'error': raise RuntimeError(f"index.ipynb raised {out.ename}: {out.evalue}")
+    if out.output_type == 'stream': return fence(out.text) if out.name == 'stdout' and out.text.strip() else None
+    data = out.get('data', {})
+    if 'image/png' in data: return None
+    if 'text/html' in data: return data['text/html'].strip()
+    if 'text/markdown' in data: return data['text/markdown'].strip()
+    if data.get('text/plain', '').strip(): return fence(data['text/plain'])
 
 def to_markdown(nb):
     parts = []
@@ -31,11 +36,7 @@ def to_markdown(nb):
         if cell.cell_type == 'markdown': parts.append(cell.source.strip()); continue
         if cell.cell_type != 'code' or not code_source(cell.source): continue
         parts.append(f"```python\n{code_source(cell.source)}\n```")
-        for out in cell.get('outputs', []):
-            text = output_text(out)
-            if text and text.strip(): parts.append(f"```\n{text.rstrip()}\n```")
-            md = out.get('data', {}).get('text/markdown') if out.output_type != 'stream' else None
-            if md: parts.append(md.strip())
+        parts += [md for md in map(output_markdown, cell.get('outputs', [])) if md]
     return '<!-- Generated from nbs/index.ipynb by tools/readme.py: edit the notebook, not this file. -->\n\n' + '\n\n'.join(parts) + '\n'
 
 def render():
@@ -44,6 +45,7 @@ def render():
     return to_markdown(nb)
 
 def stable(text):
+    text = re.sub(r'(\d+\.\d{2})\d+', r'\1', text)   # float noise past two decimals (thread counts, BLAS builds)
     text = re.sub(r'\b\d\d:\d\d\b', 'MM:SS', text)
     return re.sub(r'\b\d+(\.\d+)?\s*(s|ms|µs)\b', 'T', text)
 
