@@ -6,10 +6,11 @@
 Jobs (see issue 6): the MNIST MLP (784-50-10, bs 64, SGD momentum 0.9, one-cycle lr 0.1, 3 epochs, validation
 each epoch) and a near-zero-compute job (Linear(1,1), bs 16) where per-batch overhead dominates, each as
 - floor: a hand-written loop slicing tensors, torch.optim.SGD + OneCycleLR stepped per batch;
+- floor shuffled: the same loop over shuffled batches (what trainlib's and torch's loaders do);
 - torch DataLoader: the same loop over torch.utils.data.DataLoader(TensorDataset), shuffled;
 - fastai: Learner.fit_one_cycle (fastai's SGD made with mom=0.9, else it drops momentum);
 - Lightning: a Trainer with OneCycleLR stepped per batch;
-- trainlib: Learner.fit_one_cycle.
+- trainlib: Learner.fit_one_cycle, with trainlib's SGD (the default) and with torch.optim.SGD.
 Then lr_find(num_it=100), trainlib against fastai, and DataLoader throughput, trainlib against torch.
 Every one-cycle schedule is the same: lr from 0.1/25 up to 0.1 over the first 25% (cosine), down to 0.1/1e5;
 momentum 0.95 -> 0.85 -> 0.95. Progress bars and loggers are off everywhere. Timed: building the
@@ -22,7 +23,8 @@ from torch import nn
 import torch.nn.functional as F
 from torch.utils.data import TensorDataset, DataLoader as TorchDL
 
-warnings.filterwarnings('ignore')
+warnings.filterwarnings("ignore")
+logging.disable(logging.WARNING)   # Lightning announces devices and tips through logging on every Trainer
 logging.getLogger('lightning').setLevel(logging.ERROR)
 logging.getLogger('lightning.pytorch').setLevel(logging.ERROR)
 
@@ -91,6 +93,17 @@ def floor(job, model):
     valid = lambda: ((job.xv[i:i + 2 * bs], job.yv[i:i + 2 * bs]) for i in range(0, nv, 2 * bs))
     return hand_loop(job, model, batches, valid)
 
+def floor_shuffled(job, model):
+    "The hand-written loop over batches of shuffled rows (one `index_select` each), as any real training needs."
+    n, nv, bs = len(job.x), len(job.xv), job.bs
+    def batches():
+        perm = torch.randperm(n, device=job.device)
+        for i in range(0, n, bs):
+            idx = perm[i:i + bs]
+            yield job.x.index_select(0, idx), job.y.index_select(0, idx)
+    valid = lambda: ((job.xv[i:i + 2 * bs], job.yv[i:i + 2 * bs]) for i in range(0, nv, 2 * bs))
+    return hand_loop(job, model, batches, valid)
+
 def torch_dataloader(job, model):
     "The same loop over torch's DataLoader(TensorDataset), shuffled."
     train = TorchDL(TensorDataset(job.x, job.y), batch_size=job.bs, shuffle=True)
@@ -136,14 +149,18 @@ def lightning(job, model):
         trainer.fit(LitModule(model, job.loss_func, job.n_batches), train, valid)
     return model
 
-def trainlib(job, model):
-    "trainlib's Learner.fit_one_cycle."
+def trainlib(job, model, opt_func=partial(tl.SGD, mom=0.9)):
+    "trainlib's Learner.fit_one_cycle, with trainlib's SGD."
     dls = tl.DataLoaders.from_dsets(tl.Dataset(job.x, job.y), tl.Dataset(job.xv, job.yv), bs=job.bs, device=job.device)
-    learn = tl.Learner(dls, model, loss_func=job.loss_func, opt_func=partial(tl.SGD, mom=0.9), path=tempfile.mkdtemp())
+    learn = tl.Learner(dls, model, loss_func=job.loss_func, opt_func=opt_func, path=tempfile.mkdtemp())
     with learn.no_logging(): learn.fit_one_cycle(EPOCHS, LR, div=DIV, div_final=DIV_FINAL, pct_start=PCT, moms=MOMS)
     return learn.model
 
-VARIANTS = [floor, torch_dataloader, fastai, lightning, trainlib]
+def trainlib_torch_sgd(job, model):
+    "trainlib's Learner.fit_one_cycle with torch.optim.SGD, the floor's optimizer."
+    return trainlib(job, model, opt_func=partial(torch.optim.SGD, momentum=0.9))
+
+VARIANTS = [floor, floor_shuffled, torch_dataloader, fastai, lightning, trainlib, trainlib_torch_sgd]
 
 # ---------------------------------------------------------------- measuring
 def timed(f, *args):
@@ -205,12 +222,17 @@ def machine():
     return (f"{cpu}, {os.cpu_count()} cores; {dev}; Python {platform.python_version()}, torch {torch.__version__}, "
             f"trainlib {tl.__name__.split('.')[0] and __import__('trainlib').__version__}, fastai {fa_pkg.__version__}, lightning {L.__version__}")
 
+LABELS = {'floor': 'hand-written loop, slicing (the floor)', 'floor_shuffled': 'hand-written loop, shuffled batches',
+          'torch_dataloader': "hand-written loop over torch's DataLoader", 'fastai': 'fastai 2.8 fit_one_cycle',
+          'lightning': 'Lightning Trainer', 'trainlib': 'trainlib fit_one_cycle',
+          'trainlib_torch_sgd': 'trainlib fit_one_cycle, torch.optim.SGD'}
+
 def job_table(job, times, scores):
     floor_t = times.get('floor', float('nan'))
     rows = [f"| variant | seconds | µs per batch | × floor | {job.metric_name} |", "|---|---|---|---|---|"]
     for name, secs in times.items():
         score = f"{scores[name]:.4f}" if job.metric_name == 'accuracy' else f"{scores[name]:.5f}"
-        rows.append(f"| {name.replace('_', ' ')} | {secs:.3f} | {secs / job.n_batches * 1e6:.0f} | {secs / floor_t:.2f} | {score} |")
+        rows.append(f"| {LABELS.get(name, name)} | {secs:.3f} | {secs / job.n_batches * 1e6:.0f} | {secs / floor_t:.2f} | {score} |")
     return f"**{job.name}**, {EPOCHS} epochs, {job.n_batches} training batches, on {job.device.type}\n\n" + '\n'.join(rows)
 
 def main():
@@ -248,17 +270,17 @@ def main():
     sys.exit(1 if problems else 0)
 
 def write_readme(text, device):
-    "Put `text` between the bench markers of nbs/index.ipynb's benchmark cell, then regenerate README.md."
-    import nbformat
+    "Put `text` between the bench markers of nbs/index.ipynb (the README's source); then run tools/readme.py."
+    import json
     path = ROOT/'nbs'/'index.ipynb'
-    nb = nbformat.read(path, as_version=4)
+    nb = json.loads(path.read_text())
     start, end = f'<!-- bench:{device}:start -->', f'<!-- bench:{device}:end -->'
-    cells = [c for c in nb.cells if c.cell_type == 'markdown' and start in c.source]
+    cells = [c for c in nb['cells'] if c['cell_type'] == 'markdown' and start in ''.join(c['source'])]
     if not cells: sys.exit(f"nbs/index.ipynb has no markdown cell with {start} ... {end}")
-    src = cells[0].source
-    cells[0].source = src[:src.index(start) + len(start)] + '\n' + text + '\n' + src[src.index(end):]
-    nbformat.write(nb, path)
-    subprocess.run(['nbdev_clean', '--fname', str(path)], cwd=ROOT, check=False)
-    print(f"wrote the results into {path}; now run `python tools/readme.py` with the dev tools to regenerate README.md")
+    src = ''.join(cells[0]['source'])
+    src = src[:src.index(start) + len(start)] + '\n' + text + '\n' + src[src.index(end):]
+    cells[0]['source'] = src.splitlines(True)
+    path.write_text(json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + '\n')   # as nbdev_clean writes it
+    print(f"wrote the results into {path}: regenerate README.md with `python tools/readme.py` (dev tools)")
 
 if __name__ == '__main__': main()
