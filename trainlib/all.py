@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/index.ipynb #f51e82af
+# %% ../nbs/index.ipynb #158f0a79
 import torch
 from torch import nn
 import torch.nn.functional as F
