@@ -21,4 +21,20 @@ for epoch in range(5):
 acc = accuracy(model(x), y).item()
 print(f"smoke job: accuracy {acc:.3f} after 5 epochs")
 assert acc > 0.9, acc
-print("smoke OK")
+print("smoke OK (data, loss)")
+
+# The Learner as a user meets it: synth_learner's regression, one epoch with the terminal progress table, then
+# fit_one_cycle and the LR finder, which must leave the weights as they were.
+learn = synth_learner(n_trn=10, n_val=2, lr=1e-2)
+learn.fit(1)
+assert len(learn.recorder.values) == 1, learn.recorder.values
+before = learn.recorder.values[-1][1]
+with learn.no_logging(): learn.fit_one_cycle(4, 0.05)
+after = learn.recorder.values[-1][1]
+print(f"synth_learner valid loss: {before:.4f} after one epoch, {after:.4f} after fit_one_cycle(4)")
+assert after < before, (before, after)
+weights = {k: v.clone() for k, v in learn.model.state_dict().items()}
+with learn.no_logging(): suggestion = learn.lr_find(show_plot=False, num_it=30)
+assert all(torch.equal(v, learn.model.state_dict()[k]) for k, v in weights.items()), "lr_find changed the weights"
+print(f"lr_find: {suggestion}")
+print("smoke OK (Learner)")
