@@ -481,7 +481,8 @@ class ProgressCallback(Callback):
             self.epoch_bar = self._bar(total=self.n_epoch, initial=self.start_epoch, desc='epoch', line=0)
 
     def _bar(self, line, **kwargs):
-        return tqdm(file=self.lines[line] if self.html else None, leave=False, **kwargs)
+        "A tqdm bar; a disabled one (its `update` a no-op) where bars cannot be redrawn in place."
+        return tqdm(file=self.lines[line] if self.html else None, leave=False, disable=not self.nested, **kwargs)
 
     def _start_bar(self, stage):
         "Point the batch bar at this stage; one bar is reused for every stage (a new tqdm bar costs 0.3 ms)."
