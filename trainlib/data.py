@@ -122,10 +122,12 @@ def normalize(x, mean, std):
     if torch.any(torch.as_tensor(std) == 0): raise ValueError(f"std must be non-zero, got {std!r}")
     return (x - mean) / std
 
-# %% ../nbs/00_data.ipynb #3591bfac
+# %% ../nbs/00_data.ipynb #6cc3ee2e
 def _rows(t, idxs):
     "Rows `idxs` of `t`; for tensors `index_select`, which costs half of `t[idxs]` for a batch of MNIST rows."
-    return t.index_select(0, idxs) if isinstance(t, torch.Tensor) else t[idxs]
+    if not isinstance(t, torch.Tensor): return t[idxs]
+    # index_select wants its indices on the tensor's device (a dataset kept on the GPU, sampled on the CPU)
+    return t.index_select(0, idxs if idxs.device == t.device else idxs.to(t.device))
 
 class Dataset:
     "Pairs `x[i]` with `y[i]`, for `i` an int, a slice or a tensor of indices."
