@@ -11,7 +11,9 @@ each epoch) and a near-zero-compute job (Linear(1,1), bs 16) where per-batch ove
 - fastai: Learner.fit_one_cycle (fastai's SGD made with mom=0.9, else it drops momentum);
 - Lightning: a Trainer with OneCycleLR stepped per batch;
 - trainlib: Learner.fit_one_cycle, with trainlib's SGD (the default) and with torch.optim.SGD.
-Then lr_find(num_it=100), trainlib against fastai, and DataLoader throughput, trainlib against torch.
+Then lr_find(num_it=100), trainlib against fastai, and DataLoader throughput, trainlib against torch. With
+--device cuda it also trains once with CUDA's sync debug mode set to 'error' around every training batch (this
+path has not been run on a GPU yet: no GPU was lent to the session that wrote it).
 Every one-cycle schedule is the same: lr from 0.1/25 up to 0.1 over the first 25% (cosine), down to 0.1/1e5;
 momentum 0.95 -> 0.85 -> 0.95. Progress bars and loggers are off everywhere. Timed: building the
 Learner/Trainer/optimizer and training; not timed: making the model (same seed, same initial weights for all)."""
@@ -180,6 +182,24 @@ def bench_job(job, repeats):
             scores[v.__name__] = job.score(model)
     return {k: statistics.median(t) for k, t in times.items()}, scores
 
+class SyncCheck(tl.Callback):
+    "Turn CUDA's sync debug mode to 'error' from before_batch (first) to after_batch (last) of each training batch."
+    def __init__(self, on): self.on, self.order = on, (-1000 if on else 1000)
+    def before_batch(self):
+        if self.on and self.training: torch.cuda.set_sync_debug_mode('error')
+    def after_batch(self):
+        if not self.on: torch.cuda.set_sync_debug_mode(0)
+
+def check_no_sync(job):
+    "On CUDA: train with trainlib, any host-device sync inside a training batch raising an error."
+    dls = tl.DataLoaders.from_dsets(tl.Dataset(job.x, job.y), tl.Dataset(job.xv, job.yv), bs=job.bs, device=job.device)
+    learn = tl.Learner(dls, job.model(), loss_func=job.loss_func, opt_func=partial(tl.SGD, mom=0.9), path=tempfile.mkdtemp())
+    try:
+        with learn.no_logging(): learn.fit_one_cycle(EPOCHS, LR, cbs=[SyncCheck(True), SyncCheck(False)])
+    finally: torch.cuda.set_sync_debug_mode(0)
+    return (f"**No host-device sync per batch**: {EPOCHS} epochs of trainlib's fit_one_cycle ran with "
+            f"`torch.cuda.set_sync_debug_mode('error')` around every training batch.")
+
 def bench_lr_find(job, repeats):
     "Median seconds of lr_find(num_it=100) on the job's model, trainlib against fastai."
     def tl_find():
@@ -255,6 +275,7 @@ def main():
             if spread > 0.01: problems.append(f"{job.name}: accuracies differ by {spread:.3f} (> one point): {scores}")
     if args.only: return
     mnist = mnist_job(args.device)
+    if mnist.device.type == "cuda": sections.append(check_no_sync(mnist))
     lf = bench_lr_find(mnist, args.repeats)
     sections.append(f"**lr_find(num_it=100)** on the MNIST MLP: trainlib {lf['trainlib']:.3f} s, fastai {lf['fastai']:.3f} s "
                     f"({lf['fastai'] / lf['trainlib']:.1f}× faster)")
