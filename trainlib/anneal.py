@@ -201,7 +201,8 @@ def fit_sgdr(self, n_cycles,         # number of cosine cycles
              start_epoch=0):         # resume the schedule at this epoch
     "Fit `self.model` for `n_cycles` cosine annealings of the lr from `lr_max` to 0, each `cycle_mult` times the last."
     for name, value in [('n_cycles', n_cycles), ('cycle_len', cycle_len), ('cycle_mult', cycle_mult)]:
-        if not value > 0: raise ValueError(f"{name} must be positive, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise ValueError(f"{name} must be a positive int (epochs are whole), got {value!r}")
     lr_max = _group_lrs(self, lr_max)
     cycle_lens = [cycle_len * cycle_mult ** i for i in range(n_cycles)]
     n_epoch = sum(cycle_lens)

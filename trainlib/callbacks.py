@@ -13,7 +13,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from tqdm import tqdm
-from .data import Dataset, DataLoader, DataLoaders, default_device
+from .data import Dataset, DataLoader, DataLoaders, default_device, to_device
 from .training import SGD, set_hyper
 
 # %% auto #0
@@ -112,8 +112,10 @@ class Learner:
         "Add callback `cb` (an instance, or a class to instantiate), reachable as `learn.<cb.name>`."
         if isinstance(cb, type): cb = cb()
         if not isinstance(cb, Callback): raise ValueError(f"cb must be a Callback, got {cb!r}")
-        if not isinstance(getattr(self, cb.name, None), (Callback, type(None))):
-            raise ValueError(f"a callback named {cb.name!r} would hide the Learner's attribute {cb.name!r}: rename its class")
+        taken = hasattr(type(self), cb.name) or not isinstance(self.__dict__.get(cb.name, cb), Callback)
+        if taken: raise ValueError(f"a callback named {cb.name!r} would hide the Learner's attribute {cb.name!r}: rename its class")
+        not_events = [m for m in dir(type(cb)) if m.startswith(('before_', 'after_')) and m not in EVENTS]
+        if not_events: raise ValueError(f"{type(cb).__name__} has methods named like events that are not events: {not_events}; see EVENTS")
         cb.learn = self
         self.cbs = sorted(self.cbs + [cb], key=lambda c: c.order)  # sorted is stable: equal orders keep their order
         setattr(self, cb.name, cb)
@@ -123,10 +125,12 @@ class Learner:
     def remove_cb(self, cb):
         "Remove callback `cb` (an instance, or a class: all callbacks of that class)."
         removed = [c for c in self.cbs if (isinstance(c, cb) if isinstance(cb, type) else c is cb)]
+        self.cbs = [c for c in self.cbs if not any(c is r for r in removed)]
         for c in removed:
             if self.__dict__.get(c.name) is c: delattr(self, c.name)
             c.learn = None
-        self.cbs = [c for c in self.cbs if not any(c is r for r in removed)]
+        for c in self.cbs:   # a callback still there whose name was taken by a removed namesake gets it back
+            if c.name not in self.__dict__: setattr(self, c.name, c)
         self._handlers = {}
         return self
 
@@ -208,7 +212,8 @@ class Learner:
 
     def _all_batches(self):
         for self.iter, batch in enumerate(self.dl):
-            self.xb, self.yb = batch
+            self.xb, self.yb = batch if self._move_to is None else to_device(batch, self._move_to)
+            self.pred = self.loss = None   # a batch cancelled before its loss has none (the Recorder skips it)
             self._with_events(self._do_one_batch, 'batch', CancelBatchException)
             if self.training:
                 self.train_iter += 1
@@ -219,6 +224,8 @@ class Learner:
         if dl is None or len(dl) == 0:
             raise ValueError(f"the {'training' if training else 'validation'} DataLoader is empty: it has no batches")
         self.dl, self.n_iter, self.training, self.iter = dl, len(dl), training, 0
+        # a DataLoader that moves nothing itself (device None, or torch's) gets its batches moved to the model's device
+        self._move_to = getattr(self.dls, 'device', None) if getattr(dl, 'device', None) is None else None
         self.model.train(training)
 
     def _do_validate(self, dl=None):
@@ -293,6 +300,8 @@ class Learner:
             reset_opt=False,        # make a new optimizer (forgetting momentum) even if there is one
             start_epoch=0):         # resume at this epoch: epochs before it are skipped, `pct_train` as if run
         "Train for `n_epoch` epochs, running every event; a `CancelFitException` ends it quietly."
+        if isinstance(n_epoch, bool) or not isinstance(n_epoch, int) or n_epoch < 0:
+            raise ValueError(f"n_epoch must be an int >= 0, got {n_epoch!r}")
         if not 0 <= start_epoch <= n_epoch: raise ValueError(f"start_epoch must be in [0, n_epoch={n_epoch}], got {start_epoch!r}")
         self._check_ready()
         cbs = [cb() if isinstance(cb, type) else cb for cb in _as_list(cbs)]   # instances, removed one by one below
@@ -347,6 +356,7 @@ class Recorder(Callback):
 
     def after_batch(self):
         learn = self.learn   # read once: this runs every batch
+        if learn.loss is None: return   # cancelled before its loss: nothing to record
         n = len(learn.yb)
         if learn.training:
             self.lrs.append(learn.opt.param_groups[-1]['lr'])
@@ -382,7 +392,6 @@ class Recorder(Callback):
         self._read_losses()
         raw, bs = self._raw[self._epoch_start:], self._bs[self._epoch_start:]
         self.train_loss = sum(l * n for l, n in zip(raw, bs)) / sum(bs) if bs else None
-        self.iters.append(len(self._bs))
 
     def before_validate(self): self._valid_sum, self._valid_n = None, 0
 
@@ -395,6 +404,7 @@ class Recorder(Callback):
     def after_epoch(self):
         valid = self.valid_values or [None] * (1 + len(self.metrics))
         self.values.append([self.train_loss] + valid)
+        self.iters.append(len(self._bs))   # training batches so far: where this epoch's row sits on plot_loss
 
     def plot_loss(self, skip_start=5, with_valid=True):
         "Plot the smoothed training loss per batch and, if `with_valid`, the validation loss at each epoch's end."

@@ -164,7 +164,12 @@ def collate(b):
     if len(b) == 0: raise ValueError("collate got an empty list of items")
     return tuple(torch.stack([torch.as_tensor(o) for o in column]) for column in zip(*b))
 
-# %% ../nbs/00_data.ipynb #bec98a30
+# %% ../nbs/00_data.ipynb #d442ca84
+def _takes_index_tensors(ds):
+    "Can `ds[idxs]` fetch a whole batch at once? Tensors, torch's TensorDataset, and a `Dataset` of two tensors can."
+    if isinstance(ds, Dataset): return isinstance(ds.x, torch.Tensor) and isinstance(ds.y, torch.Tensor)
+    return isinstance(ds, (torch.Tensor, torch.utils.data.TensorDataset))
+
 class DataLoader:
     "Batches of `ds`, chosen by a `Sampler`, put together by `collate_fn` and moved to `device` (None: left as they are)."
     def __init__(self, ds, bs=64, shuffle=False, drop_last=False, collate_fn=collate, device=None):
@@ -174,7 +179,7 @@ class DataLoader:
             raise ValueError(f"drop_last=True with bs={bs} larger than the dataset ({len(ds)} items) leaves no batch")
         self.ds, self.bs, self.shuffle, self.drop_last, self.collate_fn = ds, bs, shuffle, drop_last, collate_fn
         self.device = None if device is None else torch.device(device)
-        self.whole_batch = collate_fn is collate and isinstance(ds, (Dataset, torch.Tensor, torch.utils.data.TensorDataset))
+        self.whole_batch = collate_fn is collate and _takes_index_tensors(ds)
 
     def __len__(self): return len(self.sampler)
 
@@ -195,26 +200,32 @@ def get_dls(train_ds, valid_ds, bs, **kwargs):
     "A shuffled training `DataLoader` of batch size `bs` and a validation one of `2*bs`."
     return DataLoader(train_ds, bs, shuffle=True, **kwargs), DataLoader(valid_ds, bs * 2, **kwargs)
 
-# %% ../nbs/00_data.ipynb #44dd7ffb
+# %% ../nbs/00_data.ipynb #81bb99b9
 class DataLoaders:
-    "A training and a validation `DataLoader` whose batches go to one device."
+    "A training and a validation `DataLoader` (or None: no validation) whose batches go to one device."
     def __init__(self, train, valid):
-        if train.device is not None and valid.device is not None and train.device != valid.device:
-            raise ValueError(f"train and valid DataLoaders are on different devices: {train.device} and {valid.device}")
+        devices = {dl.device for dl in (train, valid) if dl is not None and dl.device is not None}
+        if len(devices) > 1: raise ValueError(f"train and valid DataLoaders are on different devices: {sorted(map(str, devices))}")
         self.train, self.valid = train, valid
-        self.device = train.device or valid.device or default_device()
+        self.device = devices.pop() if devices else default_device()
 
     @property
-    def device(self): return self.train.device
+    def device(self):
+        "The device every batch goes to; setting it sends both loaders' batches there from now on."
+        return self.train.device
     @device.setter
     def device(self, device):
-        "Send both loaders' batches to `device` from now on."
-        self.train.device = self.valid.device = torch.device(device)
+        for dl in (self.train, self.valid):
+            if dl is not None: dl.device = torch.device(device)
 
     @property
-    def train_ds(self): return self.train.ds
+    def train_ds(self):
+        "The training dataset."
+        return self.train.ds
     @property
-    def valid_ds(self): return self.valid.ds
+    def valid_ds(self):
+        "The validation dataset (None without validation)."
+        return None if self.valid is None else self.valid.ds
 
     def one_batch(self):
         "A batch of the training set."

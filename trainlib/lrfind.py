@@ -7,7 +7,6 @@ from __future__ import annotations
 import collections, copy, functools, math
 import numpy as np
 import torch
-import matplotlib.pyplot as plt
 
 # %% auto #0
 __all__ = ['LRFinder', 'valley', 'slide', 'minimum', 'steep', 'SuggestionMethod', 'SuggestedLRs', 'plot_lr_find', 'lr_find']
@@ -164,6 +163,7 @@ def plot_lr_find(self, skip_end=5,       # leave out the last points (the diverg
     if not self.lrs: raise ValueError("no training batch recorded: run learn.lr_find() first")
     lrs, losses = self.lrs, self.losses
     if skip_end and len(lrs) > skip_end: lrs, losses = lrs[:-skip_end], losses[:-skip_end]
+    import matplotlib.pyplot as plt   # here, not at the top: importing trainlib should not cost pyplot's import
     fig, ax = plt.subplots()
     ax.plot(lrs, losses)
     ax.set_xscale('log'); ax.set_xlabel('Learning Rate'); ax.set_ylabel('Loss')

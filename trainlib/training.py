@@ -119,6 +119,8 @@ def set_hyper(opt, name, value):
 # %% ../nbs/02_training.ipynb #5587a181
 def fit(epochs, model, loss_func, opt, train_dl, valid_dl):
     "Train `model` for `epochs` epochs; return the validation `(loss, accuracy)` of the last one, averaged per sample."
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"epochs must be an int >= 1, got {epochs!r}")
     for epoch in range(epochs):
         model.train()
         for xb, yb in train_dl:
