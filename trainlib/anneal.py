@@ -108,6 +108,7 @@ def combine_scheds(pcts, scheds):
 # %% ../nbs/04_anneal.ipynb #e9dae561
 def combined_cos(pct, start, middle, end):
     "Cosine from `start` to `middle` over the first `pct` of training, then cosine from `middle` to `end`."
+    if not 0 <= pct <= 1: raise ValueError(f"pct must be in [0, 1], got {pct!r}")
     return combine_scheds([pct, 1 - pct], [SchedCos(start, middle), SchedCos(middle, end)])
 
 # %% ../nbs/04_anneal.ipynb #c2757496
@@ -164,6 +165,7 @@ def fit_one_cycle(self, n_epoch,      # epochs to train
                   start_epoch=0):     # resume the schedule at this epoch
     "Fit `self.model` for `n_epoch` epochs with the 1cycle policy: lr up then down, momentum down then up, by cosines."
     _check_pct('pct_start', pct_start)
+    if not (div > 0 and div_final > 0): raise ValueError(f"div and div_final must be > 0, got div={div!r}, div_final={div_final!r}")
     lr_max = _group_lrs(self, lr_max)
     moms = self.moms if moms is None else moms
     if len(moms) != 3: raise ValueError(f"moms must be (start, middle, end), got {moms!r}")

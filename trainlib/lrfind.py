@@ -41,12 +41,14 @@ class LRFinder(ParamScheduler):
                  num_it=100,           # training batches to run at most
                  stop_div=True):       # stop once the smoothed loss passes 4 times its best
         if not (isinstance(num_it, int) and num_it >= 1): raise ValueError(f"num_it must be a positive int, got {num_it!r}")
+        if not (np.all(np.asarray(start_lr) > 0) and np.all(np.asarray(end_lr) > np.asarray(start_lr))):
+            raise ValueError(f"the lrs must grow from a positive start_lr to a larger end_lr, got start_lr={start_lr!r}, end_lr={end_lr!r}")
         super().__init__({'lr': SchedExp(start_lr, end_lr)})
         self.num_it, self.stop_div = num_it, stop_div
         self.saved = None   # the state to put back; `lr_find` sets it before `fit` changes the lr
 
     def before_fit(self):
-        "Copy the state to put back (unless `lr_find` already did), reset the best loss."
+        "Copy the state to put back (unless `lr_find` already did, before `fit` set the lr), reset the best loss."
         if self.saved is None: self.saved = _copy_state(self.learn)
         self.best_loss = math.inf
 

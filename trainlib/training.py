@@ -4,6 +4,7 @@
 
 # %% ../nbs/02_training.ipynb #5b0710ec
 from __future__ import annotations
+import numbers
 import numpy as np
 import torch
 from .loss import accuracy
@@ -32,7 +33,9 @@ class SGD:
                  lr,           # learning rate
                  mom=0.,       # momentum: 0 for plain SGD
                  wd=0.):       # decoupled weight decay
-        if lr < 0: raise ValueError(f"lr must be >= 0, got {lr!r}")
+        for name, value in (('lr', lr), ('mom', mom), ('wd', wd)):
+            if not isinstance(value, numbers.Real) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"{name} must be a number >= 0, got {value!r}")
         self.param_groups = _make_groups(params, dict(lr=lr, mom=mom, wd=wd))
         self.state = {}   # parameter -> {'grad_avg': tensor}, for the parameters momentum has touched
 
