@@ -118,11 +118,15 @@ def quiet_fastai(learn):
     bar = learn.no_bar() if hasattr(type(learn), 'no_bar') else contextlib.nullcontext()
     with bar, learn.no_logging(): yield
 
-def fastai(job, model):
-    "fastai's Learner.fit_one_cycle, SGD with mom=0.9."
+def fa_learner(job, model):
+    "fastai's Learner on the job's data, fastai's SGD made with mom=0.9."
     dls = fa.DataLoaders(fa.DataLoader(TensorDataset(job.x, job.y), bs=job.bs, shuffle=True),
                          fa.DataLoader(TensorDataset(job.xv, job.yv), bs=2 * job.bs), device=job.device)
-    learn = fa.Learner(dls, model, loss_func=job.loss_func, opt_func=partial(fa.SGD, mom=0.9), path=tempfile.mkdtemp())
+    return fa.Learner(dls, model, loss_func=job.loss_func, opt_func=partial(fa.SGD, mom=0.9), path=tempfile.mkdtemp())
+
+def fastai(job, model):
+    "fastai's Learner.fit_one_cycle, SGD with mom=0.9."
+    learn = fa_learner(job, model)
     with quiet_fastai(learn): learn.fit_one_cycle(EPOCHS, LR, div=DIV, div_final=DIV_FINAL, pct_start=PCT, moms=MOMS)
     return learn.model
 
@@ -151,10 +155,14 @@ def lightning(job, model):
         trainer.fit(LitModule(model, job.loss_func, job.n_batches), train, valid)
     return model
 
+def tl_learner(job, model, opt_func=partial(tl.SGD, mom=0.9)):
+    "trainlib's Learner on the job's data."
+    dls = tl.DataLoaders.from_dsets(tl.Dataset(job.x, job.y), tl.Dataset(job.xv, job.yv), bs=job.bs, device=job.device)
+    return tl.Learner(dls, model, loss_func=job.loss_func, opt_func=opt_func, path=tempfile.mkdtemp())
+
 def trainlib(job, model, opt_func=partial(tl.SGD, mom=0.9)):
     "trainlib's Learner.fit_one_cycle, with trainlib's SGD."
-    dls = tl.DataLoaders.from_dsets(tl.Dataset(job.x, job.y), tl.Dataset(job.xv, job.yv), bs=job.bs, device=job.device)
-    learn = tl.Learner(dls, model, loss_func=job.loss_func, opt_func=opt_func, path=tempfile.mkdtemp())
+    learn = tl_learner(job, model, opt_func)
     with learn.no_logging(): learn.fit_one_cycle(EPOCHS, LR, div=DIV, div_final=DIV_FINAL, pct_start=PCT, moms=MOMS)
     return learn.model
 
@@ -192,8 +200,7 @@ class SyncCheck(tl.Callback):
 
 def check_no_sync(job):
     "On CUDA: train with trainlib, any host-device sync inside a training batch raising an error."
-    dls = tl.DataLoaders.from_dsets(tl.Dataset(job.x, job.y), tl.Dataset(job.xv, job.yv), bs=job.bs, device=job.device)
-    learn = tl.Learner(dls, job.model(), loss_func=job.loss_func, opt_func=partial(tl.SGD, mom=0.9), path=tempfile.mkdtemp())
+    learn = tl_learner(job, job.model())
     try:
         with learn.no_logging(): learn.fit_one_cycle(EPOCHS, LR, cbs=[SyncCheck(True), SyncCheck(False)])
     finally: torch.cuda.set_sync_debug_mode(0)
@@ -202,14 +209,9 @@ def check_no_sync(job):
 
 def bench_lr_find(job, repeats):
     "Median seconds of lr_find(num_it=100) on the job's model, trainlib against fastai."
-    def tl_find():
-        dls = tl.DataLoaders.from_dsets(tl.Dataset(job.x, job.y), tl.Dataset(job.xv, job.yv), bs=job.bs, device=job.device)
-        learn = tl.Learner(dls, job.model(), loss_func=job.loss_func, opt_func=partial(tl.SGD, mom=0.9), path=tempfile.mkdtemp())
-        return learn.lr_find(num_it=100, show_plot=False)
+    def tl_find(): return tl_learner(job, job.model()).lr_find(num_it=100, show_plot=False)
     def fa_find():
-        dls = fa.DataLoaders(fa.DataLoader(TensorDataset(job.x, job.y), bs=job.bs, shuffle=True),
-                             fa.DataLoader(TensorDataset(job.xv, job.yv), bs=2 * job.bs), device=job.device)
-        learn = fa.Learner(dls, job.model(), loss_func=job.loss_func, opt_func=partial(fa.SGD, mom=0.9), path=tempfile.mkdtemp())
+        learn = fa_learner(job, job.model())
         with quiet_fastai(learn): return learn.lr_find(num_it=100, show_plot=False)
     times = {'trainlib': [], 'fastai': []}
     for r in range(repeats + 1):
@@ -237,10 +239,10 @@ def machine():
     cpu = platform.processor() or platform.machine()
     try: cpu = re.search(r'model name\s*:\s*(.*)', Path('/proc/cpuinfo').read_text()).group(1)
     except Exception: pass
-    import fastai as fa_pkg
+    import fastai as fa_pkg, trainlib as trainlib_pkg
     dev = torch.cuda.get_device_name() if torch.cuda.is_available() else f'CPU only, {torch.get_num_threads()} torch threads'
     return (f"{cpu}, {os.cpu_count()} cores; {dev}; Python {platform.python_version()}, torch {torch.__version__}, "
-            f"trainlib {tl.__name__.split('.')[0] and __import__('trainlib').__version__}, fastai {fa_pkg.__version__}, lightning {L.__version__}")
+            f"trainlib {trainlib_pkg.__version__}, fastai {fa_pkg.__version__}, lightning {L.__version__}")
 
 LABELS = {'floor': 'hand-written loop, slicing (the floor)', 'floor_shuffled': 'hand-written loop, shuffled batches',
           'torch_dataloader': "hand-written loop over torch's DataLoader", 'fastai': 'fastai 2.8 fit_one_cycle',
