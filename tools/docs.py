@@ -7,7 +7,8 @@ so this renders the same processed notebooks with nbconvert:
    show_doc API entries for every exported name);
 3. render each processed notebook to HTML with a JupyterLab-style template that loads nothing from the network
    (math by KaTeX from Debian's libjs-katex, copied beside the pages), and add a navigation bar and an index page.
-Run it through `bash tools/docs.sh`, which installs what it needs."""
+Run it through `bash tools/docs.sh`, which installs what it needs. `--executed DIR` takes the notebooks found in DIR
+as already executed (CI passes the ones its `jupyter nbconvert --execute` check wrote) instead of running them again."""
 import html, re, shutil, sys
 from pathlib import Path
 import nbformat, yaml
@@ -94,8 +95,10 @@ def main():
     shutil.rmtree(executed, ignore_errors=True); executed.mkdir(parents=True)
     for f in ('_quarto.yml', 'nbdev.yml', 'styles.css'):
         if (root/'nbs'/f).exists(): shutil.copy(root/'nbs'/f, executed/f)
+    ran = Path(sys.argv[sys.argv.index('--executed') + 1]) if '--executed' in sys.argv else None
     for p in notebooks():
-        print(f"executing {p.name}"); execute(p, executed/p.name)
+        if ran is not None and (ran/p.name).exists(): shutil.copy(ran/p.name, executed/p.name)   # already run
+        else: print(f"executing {p.name}"); execute(p, executed/p.name)
     proc = process(executed)
     shutil.rmtree(out, ignore_errors=True); out.mkdir()
     shutil.copytree(KATEX, out/'katex')

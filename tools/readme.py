@@ -4,8 +4,8 @@
     python tools/readme.py --check   # exit 1 if README.md is not what the notebook gives now
 
 Cells marked `#| hide` are left out; `#| ` directive lines are dropped from code; text outputs are quoted as they
-came, HTML tables as HTML; plots are left to the docs. The check ignores what cannot repeat from run to run: times such as 00:03, durations in seconds, and digits past
-the second decimal."""
+came, HTML tables as HTML; plots are left to the docs. The check ignores what cannot repeat from run to run:
+times such as 00:03, durations in seconds, and digits past the second decimal."""
 import re, sys
 from pathlib import Path
 import nbformat
