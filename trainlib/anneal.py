@@ -129,25 +129,28 @@ class ParamScheduler(Callback):
         "Set every scheduled hyper-parameter to its value at `pos`."
         for name, sched in self.scheds.items():
             value = [s(pos) for s in sched] if isinstance(sched, (list, tuple)) else sched(pos)
-            set_hyper(self.opt, name, value)
+            set_hyper(self.learn.opt, name, value)
 
     def before_batch(self):
         "Set the values at `pct_train` (training batches only)."
-        if self.training: self.set_values(self.pct_train)
+        learn = self.learn   # read once: this runs every batch
+        if learn.training: self.set_values(learn.pct_train)
 
     def after_batch(self):
         "Record the value the last param group used, in `recorder.hps`."
-        if not self.training: return
-        for name in self.scheds:
-            self.recorder.hps.setdefault(name, []).append(float(get_hyper(self.opt, name)[-1]))
+        learn = self.learn
+        if not learn.training: return
+        hps = learn.recorder.hps
+        for name in self.scheds: hps.setdefault(name, []).append(float(get_hyper(learn.opt, name)[-1]))
 
 # %% ../nbs/04_anneal.ipynb #656f8ade
 def _group_lrs(learn, lr):
-    "`lr` (None: the Learner's; a number; a slice, spread as `fit` does) as an array of one value per param group."
+    "`lr` (None: the Learner's; a number; a slice, spread as `fit` does): a float if all groups share it, else an array, one per group."
     n_groups = len(learn.splitter(learn.model))
-    lrs = np.asarray(_lr_list(learn.lr if lr is None else lr, n_groups), dtype=float)
+    lrs = np.asarray(_lr_list(learn.lr if lr is None else lr, n_groups), dtype=float).reshape(-1)
     if lrs.size not in (1, n_groups): raise ValueError(f"lr got {lrs.size} values for {n_groups} param groups: {lr!r}")
-    return np.broadcast_to(lrs.reshape(-1), (n_groups,)).copy()
+    if np.all(lrs == lrs[0]): return float(lrs[0])   # a schedule of floats costs a quarter of one of arrays per batch
+    return lrs.copy()
 
 def _check_pct(name, pct):
     if not 0 <= pct <= 1: raise ValueError(f"{name} must be in [0, 1], got {pct!r}")

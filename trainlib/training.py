@@ -51,7 +51,8 @@ class SGD:
                 if mom != 0:
                     state = self.state.setdefault(p, {})
                     if 'grad_avg' not in state: state['grad_avg'] = torch.zeros_like(p)
-                    grad = state['grad_avg'].mul_(mom).add_(grad)
+                    avg = state['grad_avg']
+                    grad = torch.add(grad, avg, alpha=mom, out=avg)   # avg = mom * avg + grad, one pass
                 p.add_(grad, alpha=-lr)
 
     def zero_grad(self):
