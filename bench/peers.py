@@ -12,7 +12,7 @@ each epoch) and a near-zero-compute job (Linear(1,1), bs 16) where per-batch ove
 - Lightning: a Trainer with OneCycleLR stepped per batch;
 - trainlib: Learner.fit_one_cycle, with trainlib's SGD (the default) and with torch.optim.SGD.
 Then lr_find(num_it=100), trainlib against fastai, and DataLoader throughput, trainlib against torch. With
---device cuda it also trains once with CUDA's sync debug mode set to 'error' around every training batch (this
+--device cuda it also trains once with CUDA's sync debug mode set to 'error' over every training epoch (this
 path has not been run on a GPU yet: no GPU was lent to the session that wrote it).
 Every one-cycle schedule is the same: lr from 0.1/25 up to 0.1 over the first 25% (cosine), down to 0.1/1e5;
 momentum 0.95 -> 0.85 -> 0.95. Progress bars and loggers are off everywhere. Timed: building the
@@ -191,21 +191,19 @@ def bench_job(job, repeats):
     return {k: statistics.median(t) for k, t in times.items()}, scores
 
 class SyncCheck(tl.Callback):
-    "Turn CUDA's sync debug mode to 'error' from before_batch (first) to after_batch (last) of each training batch."
-    def __init__(self, on): self.on, self.order = on, (-1000 if on else 1000)
-    def before_batch(self):
-        if self.on and self.training: torch.cuda.set_sync_debug_mode('error')
-    def after_batch(self):
-        if not self.on: torch.cuda.set_sync_debug_mode(0)
+    "CUDA's sync debug mode 'error' over each training epoch, fetching the batches included; off again in after_train."
+    order = -1000   # first: on before the epoch's first batch is fetched, off before the Recorder's one read per epoch
+    def before_train(self): torch.cuda.set_sync_debug_mode('error')
+    def after_train(self): torch.cuda.set_sync_debug_mode(0)
 
 def check_no_sync(job):
     "On CUDA: train with trainlib, any host-device sync inside a training batch raising an error."
     learn = tl_learner(job, job.model())
     try:
-        with learn.no_logging(): learn.fit_one_cycle(EPOCHS, LR, cbs=[SyncCheck(True), SyncCheck(False)])
+        with learn.no_logging(): learn.fit_one_cycle(EPOCHS, LR, cbs=SyncCheck())
     finally: torch.cuda.set_sync_debug_mode(0)
     return (f"**No host-device sync per batch**: {EPOCHS} epochs of trainlib's fit_one_cycle ran with "
-            f"`torch.cuda.set_sync_debug_mode('error')` around every training batch.")
+            f"`torch.cuda.set_sync_debug_mode('error')` over every training epoch, batch fetching included.")
 
 def bench_lr_find(job, repeats):
     "Median seconds of lr_find(num_it=100) on the job's model, trainlib against fastai."
