@@ -109,11 +109,12 @@ def to_device(b, device=None):
     "Move a tensor, or the tensors nested in tuples, lists and dicts of `b`, to `device` (default: `default_device()`)."
     if not isinstance(device, torch.device): device = default_device() if device is None else torch.device(device)
     if isinstance(b, torch.Tensor):
+        if b.device == device: return b   # already there (this runs on every batch)
         # non_blocking only towards cuda: a copy to the cpu must finish before anyone reads it
         return b.to(device, non_blocking=device.type == 'cuda')
     if isinstance(b, dict): return {k: to_device(v, device) for k, v in b.items()}
-    if isinstance(b, tuple) and hasattr(b, '_fields'): return type(b)(*(to_device(o, device) for o in b))
-    if isinstance(b, (list, tuple)): return type(b)(to_device(o, device) for o in b)
+    if isinstance(b, tuple) and hasattr(b, '_fields'): return type(b)(*[to_device(o, device) for o in b])
+    if isinstance(b, (list, tuple)): return type(b)([to_device(o, device) for o in b])
     return b
 
 # %% ../nbs/00_data.ipynb #f6aa1873
