@@ -6,7 +6,9 @@
 Jobs (see issue 6): the MNIST MLP (784-50-10, bs 64, SGD momentum 0.9, one-cycle lr 0.1, 3 epochs, validation
 each epoch) and a near-zero-compute job (Linear(1,1), bs 16) where per-batch overhead dominates, each as
 - floor: a hand-written loop slicing tensors, torch.optim.SGD + OneCycleLR stepped per batch;
-- floor shuffled: the same loop over shuffled batches (what trainlib's and torch's loaders do);
+- floor shuffled: the same loop over shuffled batches (what trainlib's and torch's loaders do), with torch.optim.SGD
+  and with trainlib's SGD (its lr and momentum set by hand each batch): beside the latter, what trainlib's Learner
+  itself costs shows;
 - torch DataLoader: the same loop over torch.utils.data.DataLoader(TensorDataset), shuffled;
 - fastai: Learner.fit_one_cycle (fastai's SGD made with mom=0.9, else it drops momentum);
 - Lightning: a Trainer with OneCycleLR stepped per batch;
@@ -75,9 +77,31 @@ def one_cycle(opt, total_steps):
     return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=LR, total_steps=total_steps, pct_start=PCT,
         div_factor=DIV, final_div_factor=DIV_FINAL / DIV, base_momentum=MOMS[1], max_momentum=MOMS[0])
 
-def hand_loop(job, model, batches, valid_batches):
+def torch_sgd(model, total_steps):
+    "torch.optim.SGD with momentum 0.9, stepped through the one-cycle by OneCycleLR."
     opt = torch.optim.SGD(model.parameters(), lr=LR, momentum=0.9)
-    sched = one_cycle(opt, job.n_batches)
+    return opt, one_cycle(opt, total_steps)
+
+class HandOneCycle:
+    "The same one-cycle for trainlib's SGD, set by hand: step `i` gets the lr and momentum at position `i/total_steps`."
+    def __init__(self, opt, total_steps):
+        self.opt, self.total_steps, self.i = opt, total_steps, 0
+        self.lr, self.mom = tl.combined_cos(PCT, LR / DIV, LR, LR / DIV_FINAL), tl.combined_cos(PCT, *MOMS)
+        self.set()
+    def set(self):
+        group, pos = self.opt.param_groups[0], self.i / self.total_steps
+        group['lr'], group['mom'] = self.lr(pos), self.mom(pos)
+    def step(self):
+        self.i += 1
+        self.set()
+
+def trainlib_sgd(model, total_steps):
+    "trainlib's SGD with momentum 0.9, its one-cycle set by hand."
+    opt = tl.SGD(model.parameters(), lr=LR, mom=0.9)
+    return opt, HandOneCycle(opt, total_steps)
+
+def hand_loop(job, model, batches, valid_batches, make_opt=torch_sgd):
+    opt, sched = make_opt(model, job.n_batches)
     for epoch in range(EPOCHS):
         model.train()
         for xb, yb in batches():
@@ -95,7 +119,7 @@ def floor(job, model):
     valid = lambda: ((job.xv[i:i + 2 * bs], job.yv[i:i + 2 * bs]) for i in range(0, nv, 2 * bs))
     return hand_loop(job, model, batches, valid)
 
-def floor_shuffled(job, model):
+def floor_shuffled(job, model, make_opt=torch_sgd):
     "The hand-written loop over batches of shuffled rows (one `index_select` each), as any real training needs."
     n, nv, bs = len(job.x), len(job.xv), job.bs
     def batches():
@@ -104,7 +128,11 @@ def floor_shuffled(job, model):
             idx = perm[i:i + bs]
             yield job.x.index_select(0, idx), job.y.index_select(0, idx)
     valid = lambda: ((job.xv[i:i + 2 * bs], job.yv[i:i + 2 * bs]) for i in range(0, nv, 2 * bs))
-    return hand_loop(job, model, batches, valid)
+    return hand_loop(job, model, batches, valid, make_opt)
+
+def floor_shuffled_trainlib_sgd(job, model):
+    "The shuffled hand-written loop with trainlib's SGD: what trainlib's Learner costs beside the same optimizer."
+    return floor_shuffled(job, model, trainlib_sgd)
 
 def torch_dataloader(job, model):
     "The same loop over torch's DataLoader(TensorDataset), shuffled."
@@ -170,7 +198,7 @@ def trainlib_torch_sgd(job, model):
     "trainlib's Learner.fit_one_cycle with torch.optim.SGD, the floor's optimizer."
     return trainlib(job, model, opt_func=partial(torch.optim.SGD, momentum=0.9))
 
-VARIANTS = [floor, floor_shuffled, torch_dataloader, fastai, lightning, trainlib, trainlib_torch_sgd]
+VARIANTS = [floor, floor_shuffled, floor_shuffled_trainlib_sgd, torch_dataloader, fastai, lightning, trainlib, trainlib_torch_sgd]
 
 # ---------------------------------------------------------------- measuring
 def timed(f, *args):
@@ -243,6 +271,7 @@ def machine():
             f"trainlib {trainlib_pkg.__version__}, fastai {fa_pkg.__version__}, lightning {L.__version__}")
 
 LABELS = {'floor': 'hand-written loop, slicing (the floor)', 'floor_shuffled': 'hand-written loop, shuffled batches',
+          'floor_shuffled_trainlib_sgd': "hand-written loop, shuffled batches, trainlib's SGD",
           'torch_dataloader': "hand-written loop over torch's DataLoader", 'fastai': 'fastai 2.8 fit_one_cycle',
           'lightning': 'Lightning Trainer', 'trainlib': 'trainlib fit_one_cycle',
           'trainlib_torch_sgd': 'trainlib fit_one_cycle, torch.optim.SGD'}
