@@ -149,7 +149,7 @@ def _group_lrs(learn, lr):
     n_groups = len(learn.splitter(learn.model))
     lrs = np.asarray(_lr_list(learn.lr if lr is None else lr, n_groups), dtype=float).reshape(-1)
     if lrs.size not in (1, n_groups): raise ValueError(f"lr got {lrs.size} values for {n_groups} param groups: {lr!r}")
-    if np.all(lrs == lrs[0]): return float(lrs[0])   # a schedule of floats costs a quarter of one of arrays per batch
+    if np.all(lrs == lrs[0]): return float(lrs[0])   # a schedule of floats costs a third of one of arrays per batch
     return lrs.copy()
 
 def _check_pct(name, pct):

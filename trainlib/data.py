@@ -129,7 +129,7 @@ def _rows(t, idxs):
     if not isinstance(t, torch.Tensor): return t[idxs]
     # index_select wants its indices on the tensor's device (a dataset kept on the GPU, sampled on the CPU);
     # to_device copies them to a GPU without blocking, so fetching a batch never waits for the GPU's queued work
-    return t.index_select(0, idxs if idxs.device == t.device else to_device(idxs, t.device))
+    return t.index_select(0, to_device(idxs, t.device))
 
 class Dataset:
     "Pairs `x[i]` with `y[i]`, for `i` an int, a slice or a tensor of indices."
