@@ -214,10 +214,14 @@ class Learner:
         for self.iter, batch in enumerate(self.dl):
             self.xb, self.yb = batch if self._move_to is None else to_device(batch, self._move_to)
             self.pred = self.loss = None   # a batch cancelled before its loss has none (the Recorder skips it)
-            self._with_events(self._do_one_batch, 'batch', CancelBatchException)
-            if self.training:
+            try:
+                self('before_batch')
+                self._do_one_batch()
+            except CancelBatchException: self('after_cancel_batch')
+            if self.training:   # counted before after_batch, as in fastai: after_batch sees this batch done
                 self.train_iter += 1
                 self.pct_train += 1 / (self.n_iter * self.n_epoch)
+            self('after_batch')
 
     def _start_stage(self, dl, training):
         "Point the loop at `dl`, in training or eval mode."

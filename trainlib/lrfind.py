@@ -63,7 +63,7 @@ class LRFinder(ParamScheduler):
         loss = self.recorder.smooth_loss   # a device sync per batch: the finder must decide now whether to stop
         self.best_loss = min(self.best_loss, loss)
         if self.stop_div and not loss <= 4 * self.best_loss: raise CancelFitException()   # also for nan and inf
-        if self.train_iter + 1 >= self.num_it: raise CancelFitException()   # train_iter counts the batches before this
+        if self.train_iter >= self.num_it: raise CancelFitException()   # this batch is counted in train_iter
 
     def before_validate(self):
         "Skip validation: the finder only trains."
