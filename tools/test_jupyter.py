@@ -5,7 +5,8 @@
 nbdev_test runs the notebooks outside Jupyter, where ProgressCallback prints a text table. This starts a kernel
 (jupyter_client), fits a Learner in it, and reads the messages the kernel sends to the front end: one HTML display,
 updated in place, that shows an epoch bar and a batch bar while training and ends as the table alone. Nothing may go
-to stdout or stderr."""
+to stdout or stderr. A second, fast fit (epochs far shorter than tqdm's 0.1 s between redraws) must still show each
+finished epoch on its epoch bar."""
 import re, sys
 from jupyter_client.manager import start_new_kernel
 
@@ -19,6 +20,7 @@ class Slow(Callback):
 learn = synth_learner(n_trn={N_TRAIN}, n_val=2, cbs=Slow())
 learn.fit({N_EPOCH})
 '''
+FAST = f"from trainlib.all import *\nsynth_learner().fit({N_EPOCH})"   # epochs far shorter than tqdm's 0.1 s
 
 def run(code):
     "Execute `code` in a fresh kernel; return the iopub messages it caused and the status of its execute reply."
@@ -56,6 +58,7 @@ def check(msgs, reply):
     if not any(0 < n < N_TRAIN for n in moved): problems.append(f"the train bar never showed progress mid-epoch: {moved}")
     if not any('epoch:' in h and 'train:' in h for h in html): problems.append("no update showed the epoch and train bars together")
     if not any('valid:' in h for h in html): problems.append("no update showed the valid bar")
+    problems += epoch_bar_problems(html)
 
     # at the end: the table alone, a row per epoch
     final = html[-1] if html else ''
@@ -69,11 +72,22 @@ def check(msgs, reply):
             problems.append(f"a row should be epoch, two losses with 6 decimals, mm:ss: {r}")
     return problems
 
+def epoch_bar_problems(html):
+    "Every finished epoch but the last shows on the epoch bar (the last ends the fit, which clears the bars)."
+    seen = {int(n) for h in html for n in re.findall(rf'epoch:\s+\d+%\|[^|]*\| (\d+)/{N_EPOCH}', h)}
+    missing = set(range(N_EPOCH)) - seen
+    return [f"the epoch bar never showed {sorted(missing)} epochs done"] if missing else []
+
+def check_fast(msgs, reply):
+    "A fit whose epochs are far shorter than tqdm's redraw interval still shows each finished epoch."
+    html = [m['content']['data'].get('text/html', '') for m in msgs if m['msg_type'] in ('display_data', 'update_display_data')]
+    return ([] if reply['status'] == 'ok' else [f"the fast fit failed: {reply.get('evalue')}"]) + epoch_bar_problems(html)
+
 if __name__ == '__main__':
     msgs, reply = run(CODE)
-    problems = check(msgs, reply)
+    problems = check(msgs, reply) + check_fast(*run(FAST))
     for p in problems: print('FAIL:', p)
     if problems: sys.exit(1)
     n_updates = sum(m['msg_type'] == 'update_display_data' for m in msgs)
     print(f"OK: one HTML display updated {n_updates} times: epoch, train and valid bars while training, "
-          f"then a table of {N_EPOCH} epochs and no bars; nothing on stdout/stderr")
+          f"then a table of {N_EPOCH} epochs and no bars; nothing on stdout/stderr; a fast fit's epoch bar shows each epoch")

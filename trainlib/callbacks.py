@@ -514,7 +514,9 @@ class ProgressCallback(Callback):
     def after_epoch(self):
         row = [self.epoch] + self.recorder.values[-1] + [_format_time(time.perf_counter() - self.start_time)]
         self.rows.append([_format_value(v) for v in row])
-        if self.epoch_bar is not None: self.epoch_bar.update(1)
+        if self.epoch_bar is not None:
+            self.epoch_bar.update(1)
+            self.epoch_bar.refresh()   # tqdm skips redraws within 0.1 s of the last one: show every finished epoch
         if self.html: self._redraw()
         else: self._print_row()
 
