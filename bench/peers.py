@@ -112,32 +112,39 @@ def hand_loop(job, model, batches, valid_batches, make_opt=torch_sgd):
             for xb, yb in valid_batches(): job.loss_func(model(xb), yb)
     return model
 
+def valid_slices(job):
+    "The validation batches of the hand-written loops: slices of 2*bs rows, in order, as every loader here makes them."
+    bs, nv = 2 * job.bs, len(job.xv)
+    return lambda: ((job.xv[i:i + bs], job.yv[i:i + bs]) for i in range(0, nv, bs))
+
 def floor(job, model):
     "A hand-written loop slicing tensors."
-    n, nv, bs = len(job.x), len(job.xv), job.bs
+    n, bs = len(job.x), job.bs
     batches = lambda: ((job.x[i:i + bs], job.y[i:i + bs]) for i in range(0, n, bs))
-    valid = lambda: ((job.xv[i:i + 2 * bs], job.yv[i:i + 2 * bs]) for i in range(0, nv, 2 * bs))
-    return hand_loop(job, model, batches, valid)
+    return hand_loop(job, model, batches, valid_slices(job))
 
 def floor_shuffled(job, model, make_opt=torch_sgd):
     "The hand-written loop over batches of shuffled rows (one `index_select` each), as any real training needs."
-    n, nv, bs = len(job.x), len(job.xv), job.bs
+    n, bs = len(job.x), job.bs
     def batches():
         perm = torch.randperm(n, device=job.device)
         for i in range(0, n, bs):
             idx = perm[i:i + bs]
             yield job.x.index_select(0, idx), job.y.index_select(0, idx)
-    valid = lambda: ((job.xv[i:i + 2 * bs], job.yv[i:i + 2 * bs]) for i in range(0, nv, 2 * bs))
-    return hand_loop(job, model, batches, valid, make_opt)
+    return hand_loop(job, model, batches, valid_slices(job), make_opt)
 
 def floor_shuffled_trainlib_sgd(job, model):
     "The shuffled hand-written loop with trainlib's SGD: what trainlib's Learner costs beside the same optimizer."
     return floor_shuffled(job, model, trainlib_sgd)
 
+def torch_loaders(job):
+    "torch's DataLoader(TensorDataset) for training (shuffled, bs) and validation (in order, 2*bs)."
+    return (TorchDL(TensorDataset(job.x, job.y), batch_size=job.bs, shuffle=True),
+            TorchDL(TensorDataset(job.xv, job.yv), batch_size=2 * job.bs))
+
 def torch_dataloader(job, model):
     "The same loop over torch's DataLoader(TensorDataset), shuffled."
-    train = TorchDL(TensorDataset(job.x, job.y), batch_size=job.bs, shuffle=True)
-    valid = TorchDL(TensorDataset(job.xv, job.yv), batch_size=2 * job.bs)
+    train, valid = torch_loaders(job)
     return hand_loop(job, model, lambda: train, lambda: valid)
 
 @contextlib.contextmanager
@@ -174,8 +181,7 @@ class LitModule(L.LightningModule):
 
 def lightning(job, model):
     "A Lightning Trainer, OneCycleLR stepped per batch."
-    train = TorchDL(TensorDataset(job.x, job.y), batch_size=job.bs, shuffle=True)
-    valid = TorchDL(TensorDataset(job.xv, job.yv), batch_size=2 * job.bs)
+    train, valid = torch_loaders(job)
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         trainer = L.Trainer(max_epochs=EPOCHS, accelerator='gpu' if job.device.type == 'cuda' else 'cpu', devices=1,
                             logger=False, enable_checkpointing=False, enable_progress_bar=False,

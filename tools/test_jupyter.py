@@ -40,18 +40,27 @@ def run(code):
         kc.stop_channels()
         km.shutdown_kernel(now=True)
 
+def displays(msgs):
+    "The display messages: the first showing of an output and its updates."
+    return [m for m in msgs if m['msg_type'] in ('display_data', 'update_display_data')]
+
+def html_of(shown): return [m['content']['data'].get('text/html', '') for m in shown]
+
+def failure(reply):
+    "The cell's error as a one-item list, or an empty list if it ran."
+    return [] if reply['status'] == 'ok' else [f"the cell failed: {reply.get('ename')}: {reply.get('evalue')}"]
+
 def check(msgs, reply):
     "The problems found in what the kernel sent; an empty list if none."
-    problems = []
-    if reply['status'] != 'ok': problems.append(f"the cell failed: {reply.get('ename')}: {reply.get('evalue')}")
-    shown = [m for m in msgs if m['msg_type'] in ('display_data', 'update_display_data')]
+    problems = failure(reply)
+    shown = displays(msgs)
     streams = [m['content']['text'] for m in msgs if m['msg_type'] == 'stream']
     if streams: problems.append(f"text went to stdout/stderr: {''.join(streams)[:300]!r}")
     if [m['msg_type'] for m in shown][:1] != ['display_data'] or sum(m['msg_type'] == 'display_data' for m in shown) != 1:
         problems.append(f"expected one display, then updates of it: {[m['msg_type'] for m in shown]}")
     ids = {m['content'].get('transient', {}).get('display_id') for m in shown}
     if len(ids) != 1 or None in ids: problems.append(f"the updates should all name the first display's id: {ids}")
-    html = [m['content']['data'].get('text/html', '') for m in shown]
+    html = html_of(shown)
 
     # while training: both bars, the batch bar part of the way through an epoch
     moved = [int(n) for h in html for n in re.findall(rf'train:\s+\d+%\|[^|]*\| (\d+)/{N_TRAIN}', h)]
@@ -80,8 +89,7 @@ def epoch_bar_problems(html):
 
 def check_fast(msgs, reply):
     "A fit whose epochs are far shorter than tqdm's redraw interval still shows each finished epoch."
-    html = [m['content']['data'].get('text/html', '') for m in msgs if m['msg_type'] in ('display_data', 'update_display_data')]
-    return ([] if reply['status'] == 'ok' else [f"the fast fit failed: {reply.get('evalue')}"]) + epoch_bar_problems(html)
+    return failure(reply) + epoch_bar_problems(html_of(displays(msgs)))
 
 if __name__ == '__main__':
     msgs, reply = run(CODE)
