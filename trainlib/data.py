@@ -33,7 +33,7 @@ def _sample_mnist():
 def get_mnist(full=False,   # False: the digits shipped with trainlib (offline); True: all of MNIST, downloaded once
               url=None,     # where the four official gzip files live, http(s):// or file:// (None: `MNIST_URL`)
               path=None,    # cache folder for the full download (None: `data_dir()/'mnist'`)
-              files=None):  # file name -> md5 of train images, train labels, valid images, valid labels (None: `MNIST_FILES`)
+              files=None):  # file name -> md5: train images, train labels, valid images, valid labels (None: `MNIST_FILES`)
     "MNIST as `(x_train, y_train, x_valid, y_valid)`: float images flattened to 784 in [0,1], int64 labels."
     if not isinstance(full, bool): raise TypeError(f"full must be True or False, got {full!r}")
     arrays = _full_mnist(url, path, files) if full else _sample_mnist()
@@ -42,7 +42,7 @@ def get_mnist(full=False,   # False: the digits shipped with trainlib (offline);
 
 # %% ../nbs/00_data.ipynb #c285d21a
 def _rows(t, idxs):
-    "Rows `idxs` (an int64 tensor) of `t`; for a tensor with `index_select`, cheaper than `t[idxs]` for a batch of rows."
+    "Rows `idxs` (an int64 tensor) of `t`; of a tensor with `index_select`, cheaper than `t[idxs]` for a batch."
     if isinstance(t, torch.Tensor):
         if idxs.device != t.device:   # a dataset kept on the GPU, sampled on the CPU: the copy there does not block
             idxs = idxs.to(t.device, non_blocking=t.device.type == 'cuda')
@@ -51,13 +51,15 @@ def _rows(t, idxs):
     return [t[i] for i in idxs.tolist()]   # a list, or anything else indexed one item at a time
 
 class Dataset:
-    "Items of several tensors at once: `Dataset(x, y)[i]` is `(x[i], y[i])`, for `i` an int, a slice or a tensor of indices."
+    "Items of several tensors at once: `Dataset(x, y)[i]` is `(x[i], y[i])`, `i` an int, a slice or an index tensor."
     def __init__(self, *tensors):
         if not tensors: raise ValueError("Dataset needs at least one tensor, e.g. Dataset(x, y); got none")
         for n, t in enumerate(tensors):
-            if not hasattr(t, '__len__'): raise TypeError(f"each argument of Dataset needs a length: argument {n} is a {type(t).__name__}, {t!r}")
+            if not hasattr(t, '__len__'):
+                raise TypeError(f"each argument of Dataset needs a length: argument {n} is a {type(t).__name__}, {t!r}")
         lengths = [len(t) for t in tensors]
-        if len(set(lengths)) > 1: raise ValueError(f"the tensors of a Dataset must have the same length, got lengths {lengths}")
+        if len(set(lengths)) > 1:
+            raise ValueError(f"the tensors of a Dataset must have the same length, got lengths {lengths}")
         self.tensors = tensors
     def __len__(self): return len(self.tensors[0])
     def __getitem__(self, i):
@@ -93,15 +95,17 @@ def collate(b):
     if isinstance(first, torch.Tensor): return torch.stack(b)
     if isinstance(first, (str, bytes)): return list(b)                         # text stays as it is, one per item
     if isinstance(first, (np.ndarray, np.generic)): return _collate_numpy(b)
-    if isinstance(first, float): return torch.tensor(b, dtype=torch.float64)  # as default_collate: a Python float is a double
+    if isinstance(first, float): return torch.tensor(b, dtype=torch.float64)  # as default_collate: Python floats are doubles
     if isinstance(first, int): return torch.tensor(b)                         # int64 (bools stay bools)
     if isinstance(first, Mapping):
         for o in b:
-            if o.keys() != first.keys(): raise ValueError(f"collate: dict items must have the same keys, got {list(first)} and {list(o)}")
+            if o.keys() != first.keys():
+                raise ValueError(f"collate: dict items must have the same keys, got {list(first)} and {list(o)}")
         return {k: collate([o[k] for o in b]) for k in first}
     if isinstance(first, (tuple, list)):
         for o in b:
-            if len(o) != len(first): raise ValueError(f"collate: items must all have the same length, got {len(first)} and {len(o)}")
+            if len(o) != len(first):
+                raise ValueError(f"collate: items must all have the same length, got {len(first)} and {len(o)}")
         columns = [collate(list(column)) for column in zip(*b)]
         if hasattr(first, '_fields'): return type(first)(*columns)          # a namedtuple keeps its type
         return tuple(columns) if isinstance(first, tuple) else columns
@@ -178,7 +182,7 @@ def get_dls(train_ds, valid_ds, bs, **kwargs):
 
 # %% ../nbs/00_data.ipynb #a6a2a02c
 class _DeviceLoader:
-    "Any sized iterable of batches (PyTorch's DataLoader, a list of batches), each batch moved to `device` as it comes out."
+    "Any sized iterable of batches (PyTorch's DataLoader, a list of batches), each moved to `device` as it comes out."
     def __init__(self, loader, device=None): self.loader, self.device = loader, device
     def __len__(self): return len(self.loader)
     def __iter__(self):
@@ -199,7 +203,7 @@ class DataLoaders:
     "A training and a validation loader (or None: no validation) whose batches come out on one device."
     def __init__(self, train,      # a `DataLoader`, or any iterable of batches with a length (PyTorch's DataLoader)
                  valid=None,       # the same for validation; None: no validation
-                 device=None,      # where batches go; None: the loaders' own device if they have one, else `default_device()`
+                 device=None,      # where batches go; None: the loaders' own device if any, else `default_device()`
                  n_inp=None):      # how many elements of a batch are inputs; None: the Learner takes all but the last
         _check_loader(train, 'train')
         if valid is not None: _check_loader(valid, 'valid')
@@ -207,7 +211,8 @@ class DataLoaders:
             raise ValueError(f"n_inp must be a positive int or None, got {n_inp!r}")
         if device is None:
             devices = {torch.device(dl.device) for dl in (train, valid) if getattr(dl, 'device', None) is not None}
-            if len(devices) > 1: raise ValueError(f"train and valid loaders are on different devices: {sorted(map(str, devices))}")
+            if len(devices) > 1:
+                raise ValueError(f"train and valid loaders are on different devices: {sorted(map(str, devices))}")
             device = devices.pop() if devices else default_device()
         self.train = train if isinstance(train, DataLoader) else _DeviceLoader(train)
         self.valid = valid if valid is None or isinstance(valid, DataLoader) else _DeviceLoader(valid)
@@ -238,12 +243,16 @@ class DataLoaders:
         raise ValueError("one_batch: the training loader has no batches")
 
     @classmethod
-    def from_dsets(cls, train_ds, valid_ds, bs=64, device=None):
+    def from_dsets(cls, train_ds,   # the training dataset, shuffled every epoch
+                   valid_ds,        # the validation dataset, in order
+                   bs=64,           # training batch size; validation batches are twice as large
+                   device=None):    # where batches go; None: `default_device()`
         "DataLoaders from two datasets: training shuffled with batch size `bs`, validation in order with `2*bs`."
         device = default_device() if device is None else device
         return cls(*get_dls(train_ds, valid_ds, bs, device=device))
 
-    def __repr__(self): return f'DataLoaders(train={self.train}, valid={self.valid}, device={self.device}, n_inp={self.n_inp})'
+    def __repr__(self):
+        return f'DataLoaders(train={self.train}, valid={self.valid}, device={self.device}, n_inp={self.n_inp})'
 
 # %% ../nbs/00_data.ipynb #429a7c34
 def normalize(x, mean, std):
@@ -318,9 +327,10 @@ def _download_mnist(url, dest, md5):
     "`download_checked`, with an error that says what to do when the download fails."
     try: return download_checked(url, dest, md5)
     except (urllib.error.URLError, ConnectionError, TimeoutError) as e:
-        raise OSError(f"could not download {url} ({e}). Check the network connection; or pass get_mnist(full=True, url=...) "
-                      "a mirror that has the four MNIST files, or path=... a folder that already holds them; "
-                      "get_mnist() without full=True needs no network: it reads the digits shipped with trainlib") from e
+        raise OSError(f"could not download {url} ({e}). Check the network connection; or pass "
+                      "get_mnist(full=True, url=...) a mirror that has the four MNIST files, or path=... a folder that "
+                      "already holds them; get_mnist() without full=True needs no network: it reads the digits "
+                      "shipped with trainlib") from e
 
 def _full_mnist(url=None, path=None, files=None):
     "All of MNIST from the four official files, downloaded to `path` once and checked, as uint8 numpy arrays."
