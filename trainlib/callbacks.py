@@ -21,7 +21,7 @@ __all__ = ['EVENTS', 'CancelFitException', 'CancelEpochException', 'CancelTrainE
            'CancelBatchException', 'CancelBackwardException', 'CancelStepException', 'Callback', 'synth_dbunch',
            'RegModel', 'synth_learner', 'Learner', 'Recorder', 'ProgressCallback']
 
-# %% ../nbs/03_callbacks.ipynb #93e326b4
+# %% ../nbs/03_callbacks.ipynb #da62599c
 EVENTS = ['before_fit', 'before_epoch',
           'before_train', 'before_batch', 'after_pred', 'after_loss',
           'before_backward', 'after_cancel_backward', 'after_backward',
@@ -33,6 +33,8 @@ EVENTS = ['before_fit', 'before_epoch',
 # the events of each stage that can be cancelled: before, after_cancel, after
 _STAGE_EVENTS = {stage: ('before_' + stage, 'after_cancel_' + stage, 'after_' + stage)
                  for stage in ('fit', 'epoch', 'train', 'validate', 'backward', 'step')}
+# the events of the backward and step stages: when none has a handler, the loop runs neither stage's events
+_STEP_EVENTS = ('before_backward', 'after_cancel_backward', 'after_backward', 'before_step', 'after_cancel_step', 'after_step')
 # the events of a batch: `run_train`/`run_valid` say whether a callback's run while training/validating
 _BATCH_EVENTS = {'before_batch', 'after_pred', 'after_loss', 'before_backward', 'after_cancel_backward', 'after_backward',
                  'before_step', 'after_cancel_step', 'after_step', 'after_cancel_batch', 'after_batch'}
@@ -178,13 +180,17 @@ def _loss_error(loss_func, pred, yb, e):
     return ValueError(f"loss_func {_func_name(loss_func)} failed on the model's output of shape {_shapes(pred)} "
                       f"and targets of shape {targs}: {e}")
 
-# %% ../nbs/03_callbacks.ipynb #97373086
+# %% ../nbs/03_callbacks.ipynb #ca3faf91
 def _handlers(cbs, training):
     "For each event, the methods of `cbs` that run at it, in order: a callback's if `run` (and, for batch events, `run_train`/`run_valid`)."
     stage_flag = 'run_train' if training else 'run_valid'
-    return {event: [getattr(cb, event) for cb in cbs if hasattr(type(cb), event) and cb.run
-                    and (event not in _BATCH_EVENTS or getattr(cb, stage_flag))]
-            for event in EVENTS}
+    on = {event: [] for event in EVENTS}
+    for cb in cbs:
+        if not cb.run: continue
+        in_stage = getattr(cb, stage_flag)   # whether its batch events run in this stage
+        for event in EVENTS:
+            if hasattr(type(cb), event) and (in_stage or event not in _BATCH_EVENTS): on[event].append(getattr(cb, event))
+    return on
 
 def _cleanup(cbs):
     "Run the `cleanup_fit` of each of `cbs`, even after one raised, and set `run` back to True, as fastai does; return the errors."
@@ -222,7 +228,7 @@ def synth_learner(n_trn=10, n_val=2, cuda=False, lr=1e-3, **kwargs):
     kwargs.setdefault('opt_func', partial(SGD, mom=0.9))
     return Learner(synth_dbunch(n_train=n_trn, n_valid=n_val, cuda=cuda), RegModel(), loss_func=F.mse_loss, lr=lr, **kwargs)
 
-# %% ../nbs/03_callbacks.ipynb #1f512134
+# %% ../nbs/03_callbacks.ipynb #b0d62939
 class Learner:
     "Trains `model` on `dls` with `loss_func` and an optimizer from `opt_func`, running callbacks at every event."
     default_cbs = ()   # the callbacks every Learner starts with: Recorder and ProgressCallback, once written below
@@ -312,6 +318,7 @@ class Learner:
     def _update_handlers(self):
         "For each event, the methods of the callbacks that run at it now, in order: the loop runs these lists."
         self._on.update(_handlers(self.cbs, self.training))   # in place: the loop holds `self._on`
+        self._plain_step = not any(self._on[event] for event in _STEP_EVENTS)   # nobody handles backward or step
 
     def __call__(self, event):
         "Run `event`: call the method of that name of each callback that has one (and runs now), in order."
@@ -347,13 +354,18 @@ class Learner:
         for handler in on['after_loss']: handler()
         if not self.training: return
         if self.loss_grad is None: raise ValueError(f"a training batch has no targets: its {len(self.xb)} elements are all inputs")
-        self._with_events(self._backward, 'backward', CancelBackwardException)
-        self._with_events(self.opt.step, 'step', CancelStepException)
+        if self._plain_step:   # no callback handles the backward or step events: no stages to run around them
+            self.loss_grad.backward()
+            self.opt.step()
+        else:
+            self._with_events(self._backward, 'backward', CancelBackwardException)
+            self._with_events(self.opt.step, 'step', CancelStepException)
         self.opt.zero_grad()
 
     def _all_batches(self):
         "Each batch of `self.dl`: moved to the device if its loader does not, split into `xb` and `yb`, then `_one_batch`."
         on, device, n_inp = self._on, self._move_to, getattr(self.dls, 'n_inp', None)
+        training, pct_per_batch = self.training, 1 / (self.n_iter * self.n_epoch)
         for self.iter, batch in enumerate(self.dl):
             if device is not None: batch = to_device(batch, device)
             self.xb, self.yb = _split_batch(batch, n_inp)
@@ -363,9 +375,9 @@ class Learner:
                 self._one_batch()
             except CancelBatchException:
                 for handler in on['after_cancel_batch']: handler()
-            if self.training:   # counted before after_batch, as in fastai: after_batch sees this batch done
+            if training:   # counted before after_batch, as in fastai: after_batch sees this batch done
                 self.train_iter += 1
-                self.pct_train += 1 / (self.n_iter * self.n_epoch)
+                self.pct_train += pct_per_batch
             for handler in on['after_batch']: handler()
 
     def _start_stage(self, dl, training):
@@ -444,7 +456,7 @@ def _metric_value(metric, pred, yb, device):
     shape = f'a tensor of shape {tuple(value.shape)}' if isinstance(value, torch.Tensor) else repr(value)
     raise ValueError(f"metric {_func_name(metric)} must return a number, a 0-d or a 1-element tensor, got {shape}")
 
-# %% ../nbs/03_callbacks.ipynb #8ab0b72a
+# %% ../nbs/03_callbacks.ipynb #af78f85f
 class Recorder(Callback):
     "Records lrs, smoothed training losses, per-epoch `values` (train loss, valid loss, metrics) and scheduled `hps`."
     order = 50
@@ -494,18 +506,18 @@ class Recorder(Callback):
         self._valid_n += n
 
     def _read_losses(self):
-        "Move the pending loss tensors to `_raw` (floats) and `_losses` (smoothed)."
+        "Move the pending loss tensors to `_raw`, as floats."
         if not self._pending: return
-        for loss in torch.stack(self._pending).float().tolist():   # a device sync: one for all of them
-            self._raw.append(loss)
-            self._avg = self.beta * self._avg + (1 - self.beta) * loss
-            self._losses.append(self._avg / (1 - self.beta ** len(self._raw)))
+        self._raw += torch.stack(self._pending).float().tolist()   # a device sync: one for all of them
         self._pending = []
 
     @property
     def losses(self):
-        "The smoothed training loss of each training batch of the last fit, as floats."
+        "The smoothed training loss of each training batch of the last fit, as floats (smoothed when read)."
         self._read_losses()
+        for loss in self._raw[len(self._losses):]:
+            self._avg = self.beta * self._avg + (1 - self.beta) * loss
+            self._losses.append(self._avg / (1 - self.beta ** (len(self._losses) + 1)))
         return self._losses
 
     @property
