@@ -818,7 +818,7 @@ def unfreeze(self):
 
 Learner.freeze_to, Learner.freeze, Learner.unfreeze = freeze_to, freeze, unfreeze
 
-# %% ../nbs/03_callbacks.ipynb #cfc65abc
+# %% ../nbs/03_callbacks.ipynb #6448ef68
 def save(self, name,           # the file is `path/models/<name>.pth`
          with_opt=True):       # also save the optimizer's state (momentum buffers, hyper-parameters)
     "Save the model's weights (and the optimizer's state) to `path/models/<name>.pth`, atomically; return the file."
@@ -841,14 +841,20 @@ def save(self, name,           # the file is `path/models/<name>.pth`
 
 def load(self, name,           # the file is `path/models/<name>.pth`
          with_opt=True):       # also load the optimizer's state, if the file has it
-    "Load `path/models/<name>.pth` into the model (and the optimizer), reading only tensors and plain data."
+    "Load `path/models/<name>.pth` into the model (and the optimizer), all or nothing, reading only tensors and plain data."
     file = self.path/'models'/f'{name}.pth'
     # weights_only=True: the unpickler accepts tensors, numbers, strings and containers, nothing that runs code
     state = torch.load(file, map_location=getattr(self.dls, 'device', None), weights_only=True)
-    self.model.load_state_dict(state['model'])
-    if with_opt and 'opt' in state:
-        if self.opt is None: self.create_opt()
-        self.opt.load_state_dict(state['opt'])
+    model_before, opt_before = {k: v.clone() for k, v in self.model.state_dict().items()}, self.opt
+    try:
+        self.model.load_state_dict(state['model'])
+        if with_opt and 'opt' in state:
+            if self.opt is None: self.create_opt()
+            self.opt.load_state_dict(state['opt'])   # trainlib's and torch's optimizers check before they change
+    except (RuntimeError, ValueError, KeyError) as e:   # it does not fit: put the model back as it was
+        self.model.load_state_dict(model_before)
+        self.opt = opt_before
+        raise ValueError(f"{file} does not fit this Learner, which is left unchanged: {e}") from e
     return self
 
 Learner.save, Learner.load = save, load
