@@ -55,7 +55,8 @@ class CancelBackwardException(Exception):
 class CancelStepException(Exception):
     "Skip the optimizer step: after_cancel_step, then after_step run; zero_grad follows."
 
-# %% ../nbs/03_callbacks.ipynb #7dc3a553
+# %% ../nbs/03_callbacks.ipynb #b4897990
+@functools.lru_cache(maxsize=None)   # a callback's name is asked for often (add_cb, remove_cb): once per class name
 def _snake(name):
     "CamelCase -> camel_case."
     return re.sub(r'(?<=[a-z0-9])([A-Z])', r'_\1', re.sub(r'([A-Z]+)([A-Z][a-z])', r'\1_\2', name)).lower()
