@@ -116,7 +116,7 @@ def _func_name(f):
     f = f.func if isinstance(f, partial) else f
     return getattr(f, '__name__', type(f).__name__)
 
-# %% ../nbs/03_callbacks.ipynb #9c75c0ca
+# %% ../nbs/03_callbacks.ipynb #3d11ce33
 def _default_splitter(model):
     "One parameter group with all the model's parameters."
     return [list(model.parameters())]
@@ -144,7 +144,8 @@ def _check_epochs(n_epoch, start_epoch):
 def _check_moms(moms):
     "`moms` None or three momentums (start, middle, end) of fit_one_cycle."
     if moms is None: return
-    if not isinstance(moms, (list, tuple)) or len(moms) != 3: raise ValueError(f"moms must be (start, middle, end) or None, got {moms!r}")
+    if not isinstance(moms, (list, tuple)) or len(moms) != 3:
+        raise ValueError(f"moms must be (start, middle, end) or None, got {moms!r}")
     for i, mom in enumerate(moms): _check_hyper(f'moms[{i}]', mom)
 
 @functools.lru_cache(maxsize=None)
@@ -181,9 +182,9 @@ def _loss_error(loss_func, pred, yb, e):
     return ValueError(f"loss_func {_func_name(loss_func)} failed on the model's output of shape {_shapes(pred)} "
                       f"and targets of shape {targs}: {e}")
 
-# %% ../nbs/03_callbacks.ipynb #ca3faf91
+# %% ../nbs/03_callbacks.ipynb #e7e265b7
 def _handlers(cbs, training):
-    "For each event, the methods of `cbs` that run at it, in order: a callback's if `run` (and, for batch events, `run_train`/`run_valid`)."
+    "For each event, the methods of `cbs` that run at it, in order: those of callbacks with `run` (and `run_train`/`run_valid`)."
     stage_flag = 'run_train' if training else 'run_valid'
     on = {event: [] for event in EVENTS}
     for cb in cbs:
@@ -229,7 +230,7 @@ def synth_learner(n_trn=10, n_val=2, cuda=False, lr=1e-3, **kwargs):
     kwargs.setdefault('opt_func', partial(SGD, mom=0.9))
     return Learner(synth_dbunch(n_train=n_trn, n_valid=n_val, cuda=cuda), RegModel(), loss_func=F.mse_loss, lr=lr, **kwargs)
 
-# %% ../nbs/03_callbacks.ipynb #b0d62939
+# %% ../nbs/03_callbacks.ipynb #6ee810ec
 class Learner:
     "Trains `model` on `dls` with `loss_func` and an optimizer from `opt_func`, running callbacks at every event."
     default_cbs = ()   # the callbacks every Learner starts with: Recorder and ProgressCallback, once written below
@@ -350,11 +351,13 @@ class Learner:
             if self.iter == 0: _check_pred(self.pred, self.yb)   # once a stage: the output's length against the targets'
             try: self.loss_grad = self.loss_func(self.pred, *self.yb)
             except torch.OutOfMemoryError: raise
-            except (RuntimeError, ValueError, IndexError, TypeError) as e: raise _loss_error(self.loss_func, self.pred, self.yb, e) from e
+            except (RuntimeError, ValueError, IndexError, TypeError) as e:
+                raise _loss_error(self.loss_func, self.pred, self.yb, e) from e
             self.loss = self.loss_grad.detach()   # the batch's one detach: the Recorder keeps it without the graph
         for handler in on['after_loss']: handler()
         if not self.training: return
-        if self.loss_grad is None: raise ValueError(f"a training batch has no targets: its {len(self.xb)} elements are all inputs")
+        if self.loss_grad is None:
+            raise ValueError(f"a training batch has no targets: its {len(self.xb)} elements are all inputs (see dls.n_inp)")
         if self._plain_step:   # no callback handles the backward or step events: no stages to run around them
             self.loss_grad.backward()
             self.opt.step()
