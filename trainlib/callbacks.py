@@ -230,7 +230,7 @@ def synth_learner(n_trn=10, n_val=2, cuda=False, lr=1e-3, **kwargs):
     kwargs.setdefault('opt_func', partial(SGD, mom=0.9))
     return Learner(synth_dbunch(n_train=n_trn, n_valid=n_val, cuda=cuda), RegModel(), loss_func=F.mse_loss, lr=lr, **kwargs)
 
-# %% ../nbs/03_callbacks.ipynb #6ee810ec
+# %% ../nbs/03_callbacks.ipynb #f275c4e5
 class Learner:
     "Trains `model` on `dls` with `loss_func` and an optimizer from `opt_func`, running callbacks at every event."
     default_cbs = ()   # the callbacks every Learner starts with: Recorder and ProgressCallback, once written below
@@ -326,94 +326,6 @@ class Learner:
         "Run `event`: call the method of that name of each callback that has one (and runs now), in order."
         for handler in self._on[event]: handler()
 
-    # --- the loop: fit > epoch > train, validate > batch > backward, step
-    def _with_events(self, f, stage, cancel_exc):
-        "Run `f` between `before_<stage>` and `after_<stage>`; `cancel_exc` ends `f` and runs `after_cancel_<stage>`."
-        before, cancelled, after = _STAGE_EVENTS[stage]
-        on = self._on   # an event without handlers costs an empty loop, no call
-        try:
-            for handler in on[before]: handler()
-            f()
-        except cancel_exc:
-            for handler in on[cancelled]: handler()
-        for handler in on[after]: handler()
-
-    def _backward(self):
-        "The backward stage's work: gradients of `loss_grad`."
-        self.loss_grad.backward()
-
-    def _one_batch(self):
-        "Predict and compute the loss; when training, the backward and step stages, then `zero_grad`."
-        on = self._on   # the lists of handlers, updated in place; an event with an empty list costs no call
-        self.pred = self.model(*self.xb)
-        for handler in on['after_pred']: handler()
-        if self.yb and self.loss_func is not None:   # unlabelled batches (get_preds) have no loss
-            if self.iter == 0: _check_pred(self.pred, self.yb)   # once a stage: the output's length against the targets'
-            try: self.loss_grad = self.loss_func(self.pred, *self.yb)
-            except torch.OutOfMemoryError: raise
-            except (RuntimeError, ValueError, IndexError, TypeError) as e:
-                raise _loss_error(self.loss_func, self.pred, self.yb, e) from e
-            self.loss = self.loss_grad.detach()   # the batch's one detach: the Recorder keeps it without the graph
-        for handler in on['after_loss']: handler()
-        if not self.training: return
-        if self.loss_grad is None:
-            raise ValueError(f"a training batch has no targets: its {len(self.xb)} elements are all inputs (see dls.n_inp)")
-        if self._plain_step:   # no callback handles the backward or step events: no stages to run around them
-            self.loss_grad.backward()
-            self.opt.step()
-        else:
-            self._with_events(self._backward, 'backward', CancelBackwardException)
-            self._with_events(self.opt.step, 'step', CancelStepException)
-        self.opt.zero_grad()
-
-    def _all_batches(self):
-        "Each batch of `self.dl`: moved to the device if its loader does not, split into `xb` and `yb`, then `_one_batch`."
-        on, device, n_inp = self._on, self._move_to, getattr(self.dls, 'n_inp', None)
-        training, pct_per_batch = self.training, 1 / (self.n_iter * self.n_epoch)
-        for self.iter, batch in enumerate(self.dl):
-            if device is not None: batch = to_device(batch, device)
-            self.xb, self.yb = _split_batch(batch, n_inp)
-            self.pred = self.loss_grad = self.loss = None   # a batch cancelled before its loss has none
-            try:
-                for handler in on['before_batch']: handler()
-                self._one_batch()
-            except CancelBatchException:
-                for handler in on['after_cancel_batch']: handler()
-            if training:   # counted before after_batch, as in fastai: after_batch sees this batch done
-                self.train_iter += 1
-                self.pct_train += pct_per_batch
-            for handler in on['after_batch']: handler()
-
-    def _start_stage(self, dl, training):
-        "Point the loop at `dl`, in training or eval mode."
-        stage = 'training' if training else 'validation'
-        if dl is None: raise ValueError(f"there is no {stage} DataLoader (dls.{'train' if training else 'valid'} is None)")
-        if len(dl) == 0: raise ValueError(f"the {stage} DataLoader is empty: it has no batches")
-        self.dl, self.n_iter, self.iter = dl, len(dl), 0
-        # a loader that moves nothing itself (no device, e.g. torch's) gets its batches moved to the model's device
-        self._move_to = getattr(self.dls, 'device', None) if getattr(dl, 'device', None) is None else None
-        self.model.train(training)
-        if training != self.training:   # the batch events' handlers follow run_train/run_valid
-            self.training = training
-            self._update_handlers()
-
-    def _do_epoch(self):
-        "One epoch: the training stage, then the validation stage if there is a validation set."
-        self._start_stage(self.dls.train, training=True)
-        self.pct_train = self.epoch / self.n_epoch
-        self._with_events(self._all_batches, 'train', CancelTrainException)
-        if getattr(self.dls, 'valid', None) is not None: self._do_validate()
-
-    def _do_validate(self, dl=None):
-        "The validation stage over `dl` (default: the validation set), without gradients."
-        self._start_stage(getattr(self.dls, 'valid', None) if dl is None else dl, training=False)
-        with torch.no_grad(): self._with_events(self._all_batches, 'validate', CancelValidException)
-
-    def _do_fit(self):
-        "Every epoch from `start_epoch` on."
-        for self.epoch in range(self.start_epoch, self.n_epoch):
-            self._with_events(self._do_epoch, 'epoch', CancelEpochException)
-
     def create_opt(self):
         "Make the optimizer: `opt_func` with one param group per group of `splitter(model)`."
         groups = _param_groups(self.splitter, self.model)
@@ -444,6 +356,103 @@ class Learner:
             if errors: raise errors[0]
 
     def __repr__(self): return f'Learner(model={type(self.model).__name__}, opt_func={_func_name(self.opt_func)}, cbs={self.cbs})'
+
+# %% ../nbs/03_callbacks.ipynb #aa70c413
+def _with_events(self, f, stage, cancel_exc):
+    "Run `f` between `before_<stage>` and `after_<stage>`; `cancel_exc` ends `f` and runs `after_cancel_<stage>`."
+    before, cancelled, after = _STAGE_EVENTS[stage]
+    on = self._on   # an event without handlers costs an empty loop, no call
+    try:
+        for handler in on[before]: handler()
+        f()
+    except cancel_exc:
+        for handler in on[cancelled]: handler()
+    for handler in on[after]: handler()
+
+def _backward(self):
+    "The backward stage's work: gradients of `loss_grad`."
+    self.loss_grad.backward()
+
+def _one_batch(self):
+    "Predict and compute the loss; when training, the backward and step stages, then `zero_grad`."
+    on = self._on   # the lists of handlers, updated in place; an event with an empty list costs no call
+    self.pred = self.model(*self.xb)
+    for handler in on['after_pred']: handler()
+    if self.yb and self.loss_func is not None:   # unlabelled batches (get_preds) have no loss
+        if self.iter == 0: _check_pred(self.pred, self.yb)   # once a stage: the output's length against the targets'
+        try: self.loss_grad = self.loss_func(self.pred, *self.yb)
+        except torch.OutOfMemoryError: raise
+        except (RuntimeError, ValueError, IndexError, TypeError) as e:
+            raise _loss_error(self.loss_func, self.pred, self.yb, e) from e
+        self.loss = self.loss_grad.detach()   # the batch's one detach: the Recorder keeps it without the graph
+    for handler in on['after_loss']: handler()
+    if not self.training: return
+    if self.loss_grad is None:
+        raise ValueError(f"a training batch has no targets: its {len(self.xb)} elements are all inputs (see dls.n_inp)")
+    if self._plain_step:   # no callback handles the backward or step events: no stages to run around them
+        self.loss_grad.backward()
+        self.opt.step()
+    else:
+        self._with_events(self._backward, 'backward', CancelBackwardException)
+        self._with_events(self.opt.step, 'step', CancelStepException)
+    self.opt.zero_grad()
+
+def _all_batches(self):
+    "Each batch of `self.dl`: moved to the device if its loader does not, split into `xb` and `yb`, then `_one_batch`."
+    on, device, n_inp = self._on, self._move_to, getattr(self.dls, 'n_inp', None)
+    training, pct_per_batch = self.training, 1 / (self.n_iter * self.n_epoch)
+    for self.iter, batch in enumerate(self.dl):
+        if device is not None: batch = to_device(batch, device)
+        self.xb, self.yb = _split_batch(batch, n_inp)
+        self.pred = self.loss_grad = self.loss = None   # a batch cancelled before its loss has none
+        try:
+            for handler in on['before_batch']: handler()
+            self._one_batch()
+        except CancelBatchException:
+            for handler in on['after_cancel_batch']: handler()
+        if training:   # counted before after_batch, as in fastai: after_batch sees this batch done
+            self.train_iter += 1
+            self.pct_train += pct_per_batch
+        for handler in on['after_batch']: handler()
+
+def _start_stage(self, dl, training):
+    "Point the loop at `dl`, in training or eval mode."
+    stage = 'training' if training else 'validation'
+    if dl is None: raise ValueError(f"there is no {stage} DataLoader (dls.{'train' if training else 'valid'} is None)")
+    if len(dl) == 0: raise ValueError(f"the {stage} DataLoader is empty: it has no batches")
+    self.dl, self.n_iter, self.iter = dl, len(dl), 0
+    # a loader that moves nothing itself (no device, e.g. torch's) gets its batches moved to the model's device
+    self._move_to = getattr(self.dls, 'device', None) if getattr(dl, 'device', None) is None else None
+    self.model.train(training)
+    if training != self.training:   # the batch events' handlers follow run_train/run_valid
+        self.training = training
+        self._update_handlers()
+
+def _do_epoch(self):
+    "One epoch: the training stage, then the validation stage if there is a validation set."
+    self._start_stage(self.dls.train, training=True)
+    self.pct_train = self.epoch / self.n_epoch
+    self._with_events(self._all_batches, 'train', CancelTrainException)
+    if getattr(self.dls, 'valid', None) is not None: self._do_validate()
+
+def _do_validate(self, dl=None):
+    "The validation stage over `dl` (default: the validation set), without gradients."
+    self._start_stage(getattr(self.dls, 'valid', None) if dl is None else dl, training=False)
+    with torch.no_grad(): self._with_events(self._all_batches, 'validate', CancelValidException)
+
+def _do_fit(self):
+    "Every epoch from `start_epoch` on."
+    for self.epoch in range(self.start_epoch, self.n_epoch):
+        self._with_events(self._do_epoch, 'epoch', CancelEpochException)
+
+Learner._with_events = _with_events
+Learner._backward = _backward
+Learner._one_batch = _one_batch
+Learner._all_batches = _all_batches
+Learner._start_stage = _start_stage
+Learner._do_epoch = _do_epoch
+Learner._do_validate = _do_validate
+Learner._do_fit = _do_fit
 
 # %% ../nbs/03_callbacks.ipynb #cdc21575
 def _batch_size(b):
