@@ -4,6 +4,7 @@
 
 # %% ../nbs/02_training.ipynb #5b0710ec
 from __future__ import annotations
+import math
 import numbers
 import numpy as np
 import torch
@@ -12,16 +13,59 @@ from .loss import accuracy
 # %% auto #0
 __all__ = ['Optimizer', 'SGD', 'get_hyper', 'set_hyper', 'fit']
 
+# %% ../nbs/02_training.ipynb #16f86a82
+def _check_hyper(name, value):
+    "`value` (a 0-d tensor read as a number) if it is a finite number >= 0; else an error naming `name` and `value`."
+    number = value.item() if getattr(value, 'ndim', None) == 0 and hasattr(value, 'item') else value
+    if isinstance(number, bool) or not isinstance(number, numbers.Real):
+        raise TypeError(f"{name} must be a finite number >= 0, got {value!r}")
+    if not math.isfinite(number) or number < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    return number
+
+# %% ../nbs/02_training.ipynb #2c2a8e14
+def _check_lr(name, lr):
+    "`lr` if it is a number (see `_check_hyper`), a list of numbers (one per param group) or `slice(hi)`/`slice(lo, hi)`."
+    if isinstance(lr, slice):
+        if lr.step is not None or lr.stop is None:
+            raise ValueError(f"{name} must be slice(hi) or slice(lo, hi) with no step, got {lr!r}")
+        for end in (lr.start, lr.stop):
+            if end is None: continue
+            if isinstance(end, bool) or not isinstance(end, numbers.Real):
+                raise TypeError(f"{name} must be slice(hi) or slice(lo, hi) of finite numbers > 0, got {lr!r}")
+            if not math.isfinite(end) or end <= 0:
+                raise ValueError(f"{name} must be slice(hi) or slice(lo, hi) of finite numbers > 0, got {lr!r}")
+        return lr
+    if isinstance(lr, (list, tuple, np.ndarray)):
+        if np.ndim(lr) != 1 or len(lr) == 0:
+            raise ValueError(f"{name} must be a number or a flat, non-empty list of numbers (one per param group), got {lr!r}")
+        for i, value in enumerate(lr): _check_hyper(f"{name}[{i}]", value)
+        return lr
+    return _check_hyper(name, lr)
+
 # %% ../nbs/02_training.ipynb #8a7458ca
 def _make_groups(params, defaults):
     "torch-style param groups: `params` is an iterable of tensors, or of dicts with a 'params' key."
+    if isinstance(params, torch.Tensor):
+        raise TypeError(f"params must be an iterable of tensors or of dicts, got one tensor of shape {tuple(params.shape)}")
     params = list(params)
     if len(params) == 0: raise ValueError("params is empty: the optimizer got no parameters to train")
     if not isinstance(params[0], dict): params = [{'params': params}]
-    groups = []
-    for group in params:
+    groups, seen = [], {}   # seen: id(parameter) -> the group it is in
+    for i, group in enumerate(params):
+        if not isinstance(group, dict):
+            raise TypeError(f"params must be all tensors or all dicts, got {type(params[0]).__name__} then {type(group).__name__}")
         group = dict(group)
+        if isinstance(group['params'], torch.Tensor):
+            raise ValueError(f"param group {i} is a single tensor of shape {tuple(group['params'].shape)}, "
+                             "not a list of tensors (did a splitter return model.parameters()?)")
         group['params'] = list(group['params'])
+        if len(group['params']) == 0: raise ValueError(f"param group {i} has no parameters")
+        for p in group['params']:
+            if not isinstance(p, torch.Tensor): raise TypeError(f"param group {i} holds a {type(p).__name__}, not a tensor")
+            if id(p) in seen:
+                raise ValueError(f"a parameter of shape {tuple(p.shape)} appears twice (param groups {seen[id(p)]} and {i})")
+            seen[id(p)] = i
         for name, value in defaults.items(): group.setdefault(name, value)
         groups.append(group)
     return groups
@@ -33,10 +77,8 @@ class SGD:
                  lr,           # learning rate
                  mom=0.,       # momentum: 0 for plain SGD
                  wd=0.):       # decoupled weight decay
-        for name, value in (('lr', lr), ('mom', mom), ('wd', wd)):
-            if not isinstance(value, numbers.Real) or isinstance(value, bool) or value < 0:
-                raise ValueError(f"{name} must be a number >= 0, got {value!r}")
-        self.param_groups = _make_groups(params, dict(lr=lr, mom=mom, wd=wd))
+        defaults = dict(lr=_check_hyper('lr', lr), mom=_check_hyper('mom', mom), wd=_check_hyper('wd', wd))
+        self.param_groups = _make_groups(params, defaults)
         self.state = {}   # parameter -> {'grad_avg': tensor}, for the parameters momentum has touched
 
     @torch.no_grad()
