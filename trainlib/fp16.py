@@ -8,4 +8,208 @@ import torch
 from torch import nn
 
 # %% auto #0
-__all__ = []
+__all__ = ['MixedPrecision', 'to_fp16', 'to_bf16', 'to_fp32', 'GradientAccumulation', 'GradientClip', 'BnFreeze', 'fine_tune_bn']
+
+# %% ../nbs/07_fp16.ipynb #4cacd50c
+from .callbacks import Callback, Learner, CancelBatchException, CancelStepException, _batch_size
+from .lrfind import LRFinder
+
+# %% ../nbs/07_fp16.ipynb #9d86ae20
+class _StepGate:
+    "Stands in for the optimizer in `GradScaler.step`: the scaler unscales `param_groups`' gradients, calls `step` only if all are finite."
+    def __init__(self, opt):
+        self.param_groups = opt.param_groups   # what GradScaler.unscale_ reads: the real optimizer's groups
+        self.finite = False                    # set by `step`, which the scaler calls only on finite gradients
+    def step(self): self.finite = True
+
+def _to_float(o):
+    "The float16 and bfloat16 tensors in `o` (a tensor, or a tuple, list or dict of them) as float32; the rest as it is."
+    if isinstance(o, torch.Tensor): return o.float() if o.dtype in (torch.float16, torch.bfloat16) else o
+    if isinstance(o, (tuple, list)): return type(o)(_to_float(v) for v in o)
+    if isinstance(o, dict): return {k: _to_float(v) for k, v in o.items()}
+    return o
+
+def _device_type(model):
+    "'cuda', 'cpu', ...: where the model's parameters are (what autocast and GradScaler need)."
+    param = next(model.parameters(), None)
+    return 'cpu' if param is None else param.device.type
+
+# %% ../nbs/07_fp16.ipynb #81931217
+_AMP_DTYPES = {'fp16': torch.float16, 'bf16': torch.bfloat16}
+
+class MixedPrecision(Callback):
+    "Mixed precision: the forward pass under `torch.autocast`; for 'fp16', loss scaling and skipped inf/NaN steps by a `GradScaler`."
+    order = 10
+    def __init__(self, amp_mode='fp16',        # 'fp16' (float16, loss scaled) or 'bf16' (bfloat16: float32's range, no scaling)
+                 init_scale=2.**16,            # the loss scale to start from
+                 growth_factor=2.,             # the scale is multiplied by this after `growth_interval` good steps
+                 backoff_factor=.5,            # and by this after a step with inf or NaN gradients (which is skipped)
+                 growth_interval=2000,         # steps without inf or NaN before the scale grows
+                 enabled=True):                # False: train in float32, as if the callback were not there
+        if amp_mode not in _AMP_DTYPES: raise ValueError(f"amp_mode must be 'fp16' or 'bf16', got {amp_mode!r}")
+        if not init_scale > 0: raise ValueError(f"init_scale must be > 0, got {init_scale!r}")
+        if not growth_factor > 1: raise ValueError(f"growth_factor must be > 1, got {growth_factor!r}")
+        if not 0 < backoff_factor < 1: raise ValueError(f"backoff_factor must be in (0, 1), got {backoff_factor!r}")
+        if isinstance(growth_interval, bool) or not isinstance(growth_interval, int) or growth_interval < 1:
+            raise ValueError(f"growth_interval must be a positive int, got {growth_interval!r}")
+        self.amp_mode, self.enabled = amp_mode, enabled
+        self.scaler_args = dict(init_scale=init_scale, growth_factor=growth_factor, backoff_factor=backoff_factor,
+                                growth_interval=growth_interval, enabled=enabled)
+        self.scaler = None            # the GradScaler ('fp16'), made at the first fit on the model's device, kept across fits
+        self.scaler_device = None     # the device type it was made for
+        self.autocast = None          # the torch.autocast context entered at each batch
+        self.in_autocast = False      # whether it is entered now
+        self.stepped = False          # whether `scaler.step` ran this batch (`update` must follow it, and only it)
+        self.saved_scaler = None      # the scaler's state to put back after an lr_find
+
+    def _setup(self):
+        "Make the autocast context (and the scaler, for 'fp16') for the model's device."
+        device = _device_type(self.learn.model)
+        self.autocast = torch.autocast(device, dtype=_AMP_DTYPES[self.amp_mode], enabled=self.enabled)
+        if self.amp_mode == 'fp16' and self.scaler_device != device:
+            self.scaler, self.scaler_device = torch.amp.GradScaler(device, **self.scaler_args), device
+
+    def before_fit(self):
+        "Set up; under an LRFinder, keep a copy of the scaler's state to put back."
+        self._setup()
+        lr_find = any(isinstance(cb, LRFinder) for cb in self.learn.cbs)
+        self.saved_scaler = self.scaler.state_dict() if lr_find and self.scaler is not None else None
+
+    def before_validate(self):
+        "Set up (`validate` and `get_preds` run no `before_fit`)."
+        self._setup()
+
+    def before_batch(self):
+        "Enter autocast: the forward pass runs in 16 bits where it gains from it."
+        self.autocast.__enter__()
+        self.in_autocast = True
+        self.stepped = False
+
+    def _exit_autocast(self):
+        if self.in_autocast:
+            self.in_autocast = False
+            self.autocast.__exit__(None, None, None)
+
+    def after_pred(self):
+        "Leave autocast and cast the predictions to float32: the loss, the metrics and `get_preds` see float32."
+        self._exit_autocast()
+        self.learn.pred = _to_float(self.learn.pred)
+
+    def before_backward(self):
+        "Scale what backward runs on (`loss_grad`); the recorded `loss` stays the real one."
+        if self.scaler is not None: self.learn.loss_grad = self.scaler.scale(self.learn.loss_grad)
+
+    def before_step(self):
+        "Unscale the gradients in place (callbacks after this one see the true ones); skip the step if one is inf or NaN."
+        if self.scaler is None: return
+        gate = _StepGate(self.learn.opt)
+        self.scaler.step(gate)   # unscale_, then gate.step() if all finite; reads the inf check: a device sync per step
+        self.stepped = True
+        if not gate.finite: raise CancelStepException()
+
+    def after_step(self):
+        "Adapt the scale: halve it after a skipped step, grow it after `growth_interval` good ones."
+        if self.stepped: self.scaler.update()
+
+    def after_batch(self):
+        "Leave autocast if a cancelled batch skipped `after_pred`."
+        self._exit_autocast()
+
+    def cleanup_fit(self):
+        "Leave autocast however the fit ended; after an lr_find, put the scaler's state back."
+        self._exit_autocast()
+        if self.saved_scaler is not None: self.scaler.load_state_dict(self.saved_scaler)
+        self.saved_scaler = None
+
+# %% ../nbs/07_fp16.ipynb #88e63479
+def to_fp16(self, **kwargs):   # MixedPrecision's arguments (init_scale, growth_interval, ...)
+    "Train in mixed precision, float16 with loss scaling: add a `MixedPrecision(**kwargs)`, replacing any; return the Learner."
+    self.remove_cb(MixedPrecision)
+    return self.add_cb(MixedPrecision(**kwargs))
+
+def to_bf16(self):
+    "Train in mixed precision with bfloat16 (no loss scaling needed): add a `MixedPrecision('bf16')`; return the Learner."
+    return self.to_fp16(amp_mode='bf16')
+
+def to_fp32(self):
+    "Train in float32 again: remove the `MixedPrecision` callback; return the Learner."
+    return self.remove_cb(MixedPrecision)
+
+Learner.to_fp16 = to_fp16  # added by 07_fp16
+Learner.to_bf16 = to_bf16  # added by 07_fp16
+Learner.to_fp32 = to_fp32  # added by 07_fp16
+
+# %% ../nbs/07_fp16.ipynb #32317d3b
+class GradientAccumulation(Callback):
+    "Step once every `n_acc` samples, on the gradient of their mean loss: bs 16 with `n_acc=64` steps like bs 64."
+    order = MixedPrecision.order - 4   # decides whether this batch steps before the scaler unscales
+    run_valid = False
+    def __init__(self, n_acc=32):      # samples (not batches) per optimizer step
+        if isinstance(n_acc, bool) or not isinstance(n_acc, int) or n_acc < 1:
+            raise ValueError(f"n_acc must be a positive int (a number of samples), got {n_acc!r}")
+        self.n_acc = n_acc
+        self.count = 0                 # samples whose gradients `.grad` holds now
+
+    def before_fit(self): self.count = 0
+
+    def after_loss(self):
+        "Weight what backward runs on by bs/n_acc; the recorded `loss` stays the batch's real mean loss."
+        self.learn.loss_grad = self.learn.loss_grad * (_batch_size(self.learn.xb) / self.n_acc)
+
+    def before_step(self):
+        "Skip the step and `zero_grad` until `n_acc` samples are in the gradients."
+        self.count += _batch_size(self.learn.xb)
+        if self.count < self.n_acc: raise CancelBatchException()
+        self.count = 0
+
+    def cleanup_fit(self):
+        "Drop the gradients of a last group of fewer than `n_acc` samples: the next fit starts from none."
+        if self.count and self.learn.opt is not None: self.learn.opt.zero_grad()
+        self.count = 0
+
+# %% ../nbs/07_fp16.ipynb #33505ef1
+class GradientClip(Callback):
+    "Clip the gradients' total norm to `max_norm` before each step (after unscaling under fp16, once per accumulated step)."
+    order = MixedPrecision.order + 1
+    def __init__(self, max_norm=1.,    # the largest total norm the optimizer sees
+                 norm_type=2.0):       # p of the p-norm; `math.inf` for the largest absolute value
+        if not max_norm > 0: raise ValueError(f"max_norm must be > 0, got {max_norm!r}")
+        if not norm_type > 0: raise ValueError(f"norm_type must be > 0, got {norm_type!r}")
+        self.max_norm, self.norm_type = max_norm, norm_type
+
+    def before_step(self):
+        "Clip, in place; the norm stays on the device."
+        nn.utils.clip_grad_norm_(self.learn.model.parameters(), self.max_norm, self.norm_type)
+
+# %% ../nbs/07_fp16.ipynb #e462e0c5
+def _frozen_bns(model):
+    "The batch-norm layers of `model` whose parameters do not train (affine ones: a layer without parameters never counts)."
+    return [m for m in model.modules()
+            if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.weight is not None and not m.weight.requires_grad]
+
+class BnFreeze(Callback):
+    "Keep the batch norms of frozen parameter groups in eval mode while training: their running statistics do not move."
+    def before_train(self):
+        "After the Learner's `model.train()`: frozen batch norms back to eval."
+        for bn in _frozen_bns(self.learn.model): bn.eval()
+
+# %% ../nbs/07_fp16.ipynb #13560faf
+def _has_bn(model):
+    "Whether `model` has a batch-norm layer."
+    return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules())
+
+from .anneal import fine_tune as _fine_tune   # 04_anneal's (`Learner.fine_tune` is replaced below)
+
+def fine_tune_bn(self, epochs,         # epochs to train with all groups unfrozen
+                 base_lr=2e-3,         # peak lr of the head; halved once unfrozen
+                 freeze_epochs=1,      # epochs to train the last param group alone first
+                 lr_mult=100,          # the first group's lr is the head's divided by this
+                 pct_start=0.3,        # warm-up share of the unfrozen fit_one_cycle
+                 div=5.0,              # the unfrozen fit_one_cycle starts at its peak lr / div
+                 **kwargs):            # passed to both fit_one_cycle calls (wd, moms, cbs, ...)
+    "04_anneal's `fine_tune`, with a `BnFreeze` when the model has batch norms (and none is attached): the frozen body's statistics stay put."
+    if _has_bn(self.model) and not any(isinstance(cb, BnFreeze) for cb in self.cbs):
+        kwargs['cbs'] = [BnFreeze()] + list(kwargs.get('cbs') or [])
+    return _fine_tune(self, epochs, base_lr, freeze_epochs, lr_mult, pct_start, div, **kwargs)
+
+Learner.fine_tune = fine_tune_bn  # replaced by 07_fp16: 04_anneal's, with BnFreeze for models with batch norms
