@@ -29,7 +29,12 @@ def _constant_name(value, namespace):
 def _default(value, namespace=None):
     "A default as the reader would write it: classes, functions and module constants by name, anything else by repr."
     if inspect.isclass(value) or inspect.isfunction(value): return value.__name__
-    return _constant_name(value, namespace) or repr(value)
+    name = _constant_name(value, namespace)
+    if name: return name
+    if type(value) in (tuple, list) and any(inspect.isfunction(v) or inspect.isclass(v) for v in value):
+        items = [_default(v, namespace) for v in value]   # (valley,), not (<function valley at 0x...>,)
+        return f"({', '.join(items)}{',' if len(items) == 1 else ''})" if type(value) is tuple else f"[{', '.join(items)}]"
+    return repr(value)
 
 def _annotation(anno):
     if anno is inspect.Parameter.empty: return ''

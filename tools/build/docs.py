@@ -200,7 +200,8 @@ def nav(pages, current):
     return f'<nav class="trainlib">{links}</nav>'
 
 def index_list(pages):
-    items = ''.join(f'<li><a href="{p["file"]}">{html.escape(p["title"])}</a>: {html.escape(p["description"])}</li>'
+    def inline(text): return re.sub(r'`([^`]+)`', r'<code>\1</code>', html.escape(text))   # markdown's `code`
+    items = ''.join(f'<li><a href="{p["file"]}">{html.escape(p["title"])}</a>: {inline(p["description"])}</li>'
                     for p in pages if p['file'] != 'index.html')
     return (f'<div class="jp-Cell jp-MarkdownCell"><div class="jp-RenderedHTMLCommon jp-RenderedMarkdown jp-MarkdownOutput">'
             f'<h2 id="contents">The notebooks, in order</h2><ol>{items}</ol></div></div>')
