@@ -7,8 +7,9 @@ validation after each epoch, two ways in the same process:
   - by hand: a plain PyTorch loop that slices the tensors directly, `torch.optim.SGD`, validation loss and accuracy
     summed on the device and read once per epoch;
   - with trainlib: `Learner.fit`, with its default callbacks (Recorder, ProgressCallback) and an accuracy metric,
-    once with trainlib's SGD (the default `opt_func`, the ratio the target is about) and once with torch.optim.SGD,
-    which takes more time per step than trainlib's SGD, so that both sides run the same optimizer.
+    once with trainlib's SGD (passed as `opt_func`: the default is Adam; the ratio the target is about) and once
+    with torch.optim.SGD, which takes more time per step than trainlib's SGD, so that both sides run the same
+    optimizer.
 For context it also times the hand-written loop over shuffled batches, which pays for gathering rows by index as
 the Learner's shuffling DataLoader does. The runs alternate (so drift in the machine's speed hits both alike), each repeat starting from the same weights,
 and the script prints the median time of each and their ratio. The target is a ratio <= 1.25.
@@ -105,7 +106,7 @@ def main():
     print(f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, median of {args.repeats} repeats, "
           f"{args.epochs} epochs, bs {args.bs}")
     print(f"hand-written loop (torch.optim.SGD):              {med['hand'] * 1000:7.1f} ms  valid loss, acc {results['hand'][0]:.4f}, {results['hand'][1]:.4f}")
-    print(f"trainlib Learner.fit (trainlib SGD, the default):  {med['trainlib'] * 1000:7.1f} ms  valid loss, acc {results['trainlib'][0]:.4f}, {results['trainlib'][1]:.4f}")
+    print(f"trainlib Learner.fit (opt_func=trainlib's SGD):    {med['trainlib'] * 1000:7.1f} ms  valid loss, acc {results['trainlib'][0]:.4f}, {results['trainlib'][1]:.4f}")
     print(f"trainlib Learner.fit (opt_func=torch.optim.SGD):   {med['trainlib_torch_sgd'] * 1000:7.1f} ms")
     print(f"hand-written, shuffled batches (gathered by index): {med['hand_shuffled'] * 1000:7.1f} ms  (what shuffling costs any loop)")
     print(f"ratio trainlib / hand-written: {med['trainlib'] / med['hand']:.3f}  (target <= 1.25)")

@@ -12,7 +12,8 @@ each epoch) and a near-zero-compute job (Linear(1,1), bs 16) where per-batch ove
 - torch DataLoader: the same loop over torch.utils.data.DataLoader(TensorDataset), shuffled;
 - fastai: Learner.fit_one_cycle (fastai's SGD made with mom=0.9, else it drops momentum);
 - Lightning: a Trainer with OneCycleLR stepped per batch;
-- trainlib: Learner.fit_one_cycle, with trainlib's SGD (the default) and with torch.optim.SGD.
+- trainlib: Learner.fit_one_cycle, with trainlib's SGD and with torch.optim.SGD, both with momentum 0.9 and passed
+  explicitly (the Learner's default optimizer is Adam, as fastai's is: here every variant runs SGD, like for like).
 Then lr_find(num_it=100), trainlib against fastai, and DataLoader throughput, trainlib against torch. With
 --device cuda it also trains once with CUDA's sync debug mode set to 'error' over every training epoch (this
 path has not been run on a GPU yet: no GPU was lent to the session that wrote it).
