@@ -12,8 +12,9 @@ import torch
 __all__ = ['LRFinder', 'valley', 'slide', 'minimum', 'steep', 'SuggestionMethod', 'SuggestedLRs', 'plot_lr_find', 'lr_find']
 
 # %% ../nbs/05_lrfind.ipynb #4e642392
-from .anneal import ParamScheduler, SchedExp
-from .callbacks import Learner, Recorder, CancelFitException, CancelValidException
+from .anneal import ParamScheduler, SchedExp, _check_int
+from .callbacks import Learner, Recorder, CancelFitException, CancelValidException, _as_list
+from .training import _check_lr
 
 # %% ../nbs/05_lrfind.ipynb #6c9a4fe4
 def _copy_state(learn):
@@ -32,6 +33,13 @@ def _load_state(learn, state):
     else: learn.opt.load_state_dict(state['opt'])
     learn.model.train(state['training'])
 
+def _check_finder_lr(name, lr):
+    "`lr` if it is a finite number > 0, or a list or array of them (one per param group); else an error naming `name` and `lr`."
+    if isinstance(lr, slice): raise TypeError(f"{name} must be a number or a list of numbers, one per param group, got {lr!r}")
+    _check_lr(name, lr)   # a number or a list of numbers, each finite and >= 0
+    if np.any(np.asarray(lr, dtype=float) == 0): raise ValueError(f"{name} must be > 0 (the lr grows by a factor), got {lr!r}")
+    return lr
+
 # %% ../nbs/05_lrfind.ipynb #b04fd466
 class LRFinder(ParamScheduler):
     "Raise the lr exponentially from `start_lr` to `end_lr` over `num_it` training batches, then put the model back."
@@ -39,10 +47,12 @@ class LRFinder(ParamScheduler):
     def __init__(self, start_lr=1e-7,  # lr of the first batch (one per param group: a list or array)
                  end_lr=10,            # lr `num_it` batches later
                  num_it=100,           # training batches to run at most
-                 stop_div=True):       # stop once the smoothed loss passes 4 times its best
-        if not (isinstance(num_it, int) and num_it >= 1): raise ValueError(f"num_it must be a positive int, got {num_it!r}")
-        if not (np.all(np.asarray(start_lr) > 0) and np.all(np.asarray(end_lr) > np.asarray(start_lr))):
-            raise ValueError(f"the lrs must grow from a positive start_lr to a larger end_lr, got start_lr={start_lr!r}, end_lr={end_lr!r}")
+                 stop_div=True):       # stop once the smoothed loss passes 4 times its best (for a loss > 0)
+        _check_int('num_it', num_it, low=1)
+        _check_finder_lr('start_lr', start_lr)
+        _check_finder_lr('end_lr', end_lr)
+        if not np.all(np.asarray(end_lr, dtype=float) > np.asarray(start_lr, dtype=float)):
+            raise ValueError(f"end_lr must be larger than start_lr, got start_lr={start_lr!r}, end_lr={end_lr!r}")
         super().__init__({'lr': SchedExp(start_lr, end_lr)})
         self.num_it, self.stop_div = num_it, stop_div
         self.saved = None   # the state to put back; `lr_find` sets it before `fit` changes the lr
@@ -62,7 +72,8 @@ class LRFinder(ParamScheduler):
         super().after_batch()
         loss = self.recorder.smooth_loss   # a device sync per batch: the finder must decide now whether to stop
         self.best_loss = min(self.best_loss, loss)
-        if self.stop_div and not loss <= 4 * self.best_loss: raise CancelFitException()   # also for nan and inf
+        diverged = not loss - self.best_loss <= 3 * abs(self.best_loss)   # above 4x the best if > 0; nan and inf too
+        if self.stop_div and diverged: raise CancelFitException()
         if self.train_iter >= self.num_it: raise CancelFitException()   # this batch is counted in train_iter
 
     def before_validate(self):
@@ -182,18 +193,20 @@ Recorder.plot_lr_find = plot_lr_find  # added by 05_lrfind
 def lr_find(self, start_lr=1e-7,        # lowest lr tried
             end_lr=10,                  # highest lr tried
             num_it=100,                 # training batches to run at most
-            stop_div=True,              # stop once the smoothed loss passes 4 times its best
+            stop_div=True,              # stop once the smoothed loss passes 4 times its best (for a loss > 0)
             show_plot=True,             # plot the loss against the lr, suggestions marked
             suggest_funcs=(valley,)):   # rules `(lrs, losses, num_it) -> (lr, (lr, loss))`; None for none
     "Raise the lr exponentially over `num_it` batches and suggest lrs; the model is left untouched."
-    finder = LRFinder(start_lr, end_lr, num_it, stop_div)
+    finder = LRFinder(start_lr, end_lr, num_it, stop_div)   # checks start_lr, end_lr and num_it
+    rules = _as_list(suggest_funcs)   # None: no rule; one function: a list of it
+    for rule in rules:
+        if not callable(rule): raise TypeError(f"suggest_funcs must be functions (lrs, losses, num_it) -> (lr, (lr, loss)), got {rule!r}")
     finder.saved = _copy_state(self)   # before fit sets the lr, so the hyper-parameters come back too
     n_epoch = num_it // max(len(self.dls.train), 1) + 1
     with self.no_logging(): self.fit(n_epoch, cbs=finder)
     if suggest_funcs is None:
         if show_plot: self.recorder.plot_lr_find()
         return None
-    rules = list(suggest_funcs) if isinstance(suggest_funcs, (list, tuple)) else [suggest_funcs]
     lrs, losses = _finder_points(self.recorder.lrs, self.recorder.losses, num_it)
     results = [rule(lrs, losses, num_it) for rule in rules]
     names = [_rule_name(rule) for rule in rules]

@@ -14,13 +14,14 @@ from .loss import accuracy
 __all__ = ['Optimizer', 'SGD', 'Adam', 'get_hyper', 'set_hyper', 'fit']
 
 # %% ../nbs/02_training.ipynb #16f86a82
-def _check_hyper(name, value):
-    "`value` (a 0-d tensor read as a number) if it is a finite number >= 0; else an error naming `name` and `value`."
+def _check_hyper(name, value, positive=False):
+    "`value` (a 0-d tensor read as a number) if it is a finite number >= 0 (> 0 if `positive`); else an error naming `name` and `value`."
+    bound = '> 0' if positive else '>= 0'
     number = value.item() if getattr(value, 'ndim', None) == 0 and hasattr(value, 'item') else value
     if isinstance(number, bool) or not isinstance(number, numbers.Real):
-        raise TypeError(f"{name} must be a finite number >= 0, got {value!r}")
-    if not math.isfinite(number) or number < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+        raise TypeError(f"{name} must be a finite number {bound}, got {value!r}")
+    if not math.isfinite(number) or number < 0 or (positive and number == 0):
+        raise ValueError(f"{name} must be a finite number {bound}, got {value!r}")
     return number
 
 # %% ../nbs/02_training.ipynb #2c2a8e14
@@ -63,6 +64,8 @@ def _make_groups(params, defaults):
         if len(group['params']) == 0: raise ValueError(f"param group {i} has no parameters")
         for p in group['params']:
             if not isinstance(p, torch.Tensor): raise TypeError(f"param group {i} holds a {type(p).__name__}, not a tensor")
+            if not p.is_leaf:   # e.g. the rows that list(parameter) gives: views, which a step would not update
+                raise ValueError(f"param group {i} holds a tensor computed from others (shape {tuple(p.shape)}): optimizers step leaf tensors such as model.parameters()")
             if id(p) in seen:
                 raise ValueError(f"a parameter of shape {tuple(p.shape)} appears twice (param groups {seen[id(p)]} and {i})")
             seen[id(p)] = i
@@ -212,6 +215,13 @@ def get_hyper(opt, name):
     return values
 
 # %% ../nbs/02_training.ipynb #4bd6258d
+def _start_momentum_buffers(opt, group):
+    "Give each parameter of `group` that torch's RMSprop has stepped without momentum the zero buffer it makes when momentum > 0."
+    if group['momentum'] == 0: return
+    for p in group['params']:
+        state = opt.state.get(p)
+        if state and 'momentum_buffer' not in state: state['momentum_buffer'] = torch.zeros_like(p)
+
 def set_hyper(opt, name, value):
     "Set hyper-parameter `name` in every param group of `opt` to `value`: a number, or a sequence of one per group."
     groups = opt.param_groups
@@ -223,6 +233,7 @@ def set_hyper(opt, name, value):
     for group, v in zip(groups, values):
         key = _hyper_key(group, name)
         group[key] = (_scalar(v), group[key][1]) if key == 'betas' else _scalar(v)
+        if key == 'momentum' and isinstance(opt, torch.optim.RMSprop): _start_momentum_buffers(opt, group)
 
 # %% ../nbs/02_training.ipynb #5587a181
 def fit(epochs, model, loss_func, opt, train_dl, valid_dl):
