@@ -8,10 +8,10 @@ import torch
 from torch import nn
 
 # %% auto #0
-__all__ = ['MixedPrecision', 'to_fp16', 'to_bf16', 'to_fp32', 'GradientAccumulation', 'GradientClip', 'BnFreeze', 'fine_tune_bn']
+__all__ = ['MixedPrecision', 'to_fp16', 'to_bf16', 'to_fp32', 'GradientAccumulation', 'GradientClip', 'BnFreeze']
 
 # %% ../nbs/07_fp16.ipynb #4cacd50c
-from .callbacks import Callback, Learner, CancelBatchException, CancelStepException, _batch_size
+from .callbacks import Callback, Learner, CancelBatchException, CancelStepException, _as_list, _batch_size
 from .lrfind import LRFinder
 
 # %% ../nbs/07_fp16.ipynb #9d86ae20
@@ -200,16 +200,16 @@ def _has_bn(model):
 
 from .anneal import fine_tune as _fine_tune   # 04_anneal's (`Learner.fine_tune` is replaced below)
 
-def fine_tune_bn(self, epochs,         # epochs to train with all groups unfrozen
-                 base_lr=2e-3,         # peak lr of the head; halved once unfrozen
-                 freeze_epochs=1,      # epochs to train the last param group alone first
-                 lr_mult=100,          # the first group's lr is the head's divided by this
-                 pct_start=0.3,        # warm-up share of the unfrozen fit_one_cycle
-                 div=5.0,              # the unfrozen fit_one_cycle starts at its peak lr / div
-                 **kwargs):            # passed to both fit_one_cycle calls (wd, moms, cbs, ...)
+def _fine_tune_bn(self, epochs,       # epochs to train with all groups unfrozen
+                  base_lr=2e-3,        # peak lr of the head; halved once unfrozen
+                  freeze_epochs=1,     # epochs to train the last param group alone first
+                  lr_mult=100,         # the first group's lr is the head's divided by this
+                  pct_start=0.3,       # warm-up share of the unfrozen fit_one_cycle
+                  div=5.0,             # the unfrozen fit_one_cycle starts at its peak lr / div
+                  **kwargs):           # passed to both fit_one_cycle calls (wd, moms, cbs, ...)
     "04_anneal's `fine_tune`, with a `BnFreeze` when the model has batch norms (and none is attached): the frozen body's statistics stay put."
     if _has_bn(self.model) and not any(isinstance(cb, BnFreeze) for cb in self.cbs):
-        kwargs['cbs'] = [BnFreeze()] + list(kwargs.get('cbs') or [])
+        kwargs['cbs'] = [BnFreeze()] + _as_list(kwargs.get('cbs'))
     return _fine_tune(self, epochs, base_lr, freeze_epochs, lr_mult, pct_start, div, **kwargs)
 
-Learner.fine_tune = fine_tune_bn  # replaced by 07_fp16: 04_anneal's, with BnFreeze for models with batch norms
+Learner.fine_tune = _fine_tune_bn  # replaced by 07_fp16: 04_anneal's, with BnFreeze for models with batch norms
