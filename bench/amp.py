@@ -5,7 +5,7 @@
 Needs trainlib only (the main venv, or bench/.venv). Jobs:
 - the MNIST MLP (784-50-10, bs 64) of bench/peers.py, on the digits of `get_mnist()`;
 - a small CNN on the same digits as 28x28 images (three stride-2 3x3 convolutions 1-16-32-64 with BatchNorm and
-  ReLU, average pool, linear; bs 64), one epoch over the first 1,024 training images (16 batches): convolutions are
+  ReLU, average pool, linear; bs 64), one epoch over the first 2,048 training images (32 batches): convolutions are
   where 16-bit matrix units pay off first, and on a CPU float16's convolution backward can be very slow (the first
   run of this benchmark took 158 s for the float16 hand-written loop over 3 full epochs, 9 s in float32).
 Each job runs in three precisions, float32, bfloat16 (autocast) and float16 (autocast + GradScaler), each as
@@ -24,9 +24,10 @@ from torch import nn
 import torch.nn.functional as F
 
 import trainlib.all as tl
+import trainlib.fp16  # noqa: F401  Learner.to_fp16/to_bf16, whether or not trainlib.all imports 07_fp16 yet
 
 warnings.filterwarnings("ignore")
-LR, DIV, DIV_FINAL, PCT, MOMS = 0.1, 3, 25., 1e5, 0.25, (0.95, 0.85, 0.95)
+LR, DIV, DIV_FINAL, PCT, MOMS = 0.1, 25., 1e5, 0.25, (0.95, 0.85, 0.95)
 PRECISIONS = ['fp32', 'bf16', 'fp16']
 NAMES = {'fp32': 'float32', 'bf16': 'bfloat16 autocast', 'fp16': 'float16 autocast + GradScaler'}
 
@@ -58,7 +59,7 @@ def cnn_job(device):
     x, y, xv, yv = tl.get_mnist()
     images = lambda t: t.view(-1, 1, 28, 28)
     cnn = lambda: nn.Sequential(*conv(1, 16), *conv(16, 32), *conv(32, 64), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10))
-    return Job('MNIST CNN 1-16-32-64 with BatchNorm, bs 64, 1,024 images', images(x[:1024]), y[:1024], images(xv), yv, cnn, 64, 1, device)
+    return Job('MNIST CNN 1-16-32-64 with BatchNorm, bs 64, 2,048 images', images(x[:2048]), y[:2048], images(xv), yv, cnn, 64, 1, device)
 
 # ---------------------------------------------------------------- variants
 def dtype_of(precision): return {'bf16': torch.bfloat16, 'fp16': torch.float16}.get(precision)
@@ -147,6 +148,7 @@ def main():
     ap.add_argument('--threads', type=int, default=1, help='torch intra-op threads (1: small models gain nothing from more)')
     ap.add_argument('--only', default='', help='comma-separated variant names (loop, trainlib) or jobs (mlp, cnn)')
     args = ap.parse_args()
+    if args.repeats < 1: ap.error(f'--repeats must be >= 1, got {args.repeats}')
     torch.set_num_threads(args.threads)
     only = set(filter(None, args.only.split(',')))
     variants = [(v, p) for v, p in VARIANTS if not only & {'loop', 'trainlib'} or v.__name__ in only]

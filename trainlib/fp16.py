@@ -25,6 +25,7 @@ class _StepGate:
 def _to_float(o):
     "The float16 and bfloat16 tensors in `o` (a tensor, or a tuple, list or dict of them) as float32; the rest as it is."
     if isinstance(o, torch.Tensor): return o.float() if o.dtype in (torch.float16, torch.bfloat16) else o
+    if isinstance(o, tuple) and hasattr(o, '_fields'): return type(o)(*(_to_float(v) for v in o))   # a namedtuple
     if isinstance(o, (tuple, list)): return type(o)(_to_float(v) for v in o)
     if isinstance(o, dict): return {k: _to_float(v) for k, v in o.items()}
     return o
