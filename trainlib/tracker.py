@@ -8,7 +8,7 @@ import csv, io, math, numbers, time
 from pathlib import Path
 import numpy as np
 import torch
-from .callbacks import Callback, CancelFitException, Recorder, ProgressCallback, _format_time, _in_jupyter
+from .callbacks import Callback, CancelFitException, Recorder, ProgressCallback, _format_time, _in_jupyter, _load
 from .training import get_hyper, set_hyper
 from .lrfind import LRFinder
 
@@ -173,7 +173,8 @@ class SaveModelCallback(TrackerCallback):
     def after_fit(self):
         "Save the final model (`at_end`), or load the best one back (unless `every_epoch`)."
         if self.at_end: self._save(self.fname)
-        elif not self.every_epoch and self.last_saved_path is not None: self.learn.load(self.fname, with_opt=self.with_opt)
+        elif not self.every_epoch and self.last_saved_path is not None:
+            _load(self.learn, self.fname, self.with_opt, resume=False)   # the best weights; the epoch and random states stay the run's
 
 # %% ../nbs/06_tracker.ipynb #767bd81f
 class ReduceLROnPlateau(TrackerCallback):
