@@ -760,7 +760,7 @@ class _HTMLProgress:
         self.epoch.close()
         self.out.update(self.HTML(self._html(bars=False)))
 
-# %% ../nbs/03_callbacks.ipynb #e70ea557
+# %% ../nbs/03_callbacks.ipynb #1b67539c
 class ProgressCallback(Callback):
     "A progress bar over epochs and one over batches (tqdm), and a per-epoch table: HTML in Jupyter, text in a terminal."
     order = 70
@@ -786,7 +786,7 @@ class ProgressCallback(Callback):
         self._restart('valid')
 
     def _restart(self, stage):
-        "One batch bar serves every stage (a new tqdm bar costs 0.3 ms): name it and start it again at 0."
+        "One batch bar serves every stage (resetting a bar costs less than making one): name it, start it at 0."
         self.bars.batch.set_description_str(stage, refresh=False)
         self.bars.batch.reset(total=self.n_iter)
 
