@@ -489,6 +489,7 @@ def _as_float(value, name):
 
 _ACTIVATIONS = {'softmax': partial(torch.softmax, dim=-1), 'sigmoid': torch.sigmoid}
 
+# %% ../nbs/03_callbacks.ipynb #a1e70030
 class AccumMetric:
     "Gather every batch's predictions and targets, then call `func(preds, targs)` once per validation (F1, AUROC, ...)."
     def __init__(self, func,          # func(preds, targs) -> a number, over the whole validation set

@@ -133,12 +133,24 @@ def ready(executed, proc):
     os.environ['IN_TEST'] = '1'           # as nbdev_proc_nbs runs them
     for p in sorted(executed.glob('*.ipynb')):
         nb = nbformat.read(p, as_version=4)
-        nbformat.write(hide_test_imports(add_entries(nb)), p)
+        nbformat.write(no_mixed_imports(hide_test_imports(add_entries(nb))), p)
         nb = read_nb(p)
         Processors()(nb)
         write_nb(nb, proc/p.name)
     del os.environ['IN_TEST']
     return proc
+
+def no_mixed_imports(nb):
+    """Mark `#| eval: false` the test cells that import and also run other code: nbdev's docs processor runs every cell
+    with an import, alone in a fresh kernel, where such a test fails on names from cells it did not run. Cells that
+    only import (and exported cells) still run, so each `show_doc` finds its names."""
+    for cell in nb.cells:
+        if cell.cell_type != 'code' or re.search(r'^#\|\s*export', cell.source, re.M): continue
+        try: body = ast.parse('\n'.join(l for l in cell.source.splitlines() if not l.lstrip().startswith(('%', '!')))).body
+        except SyntaxError: continue
+        imports = [n for n in body if isinstance(n, (ast.Import, ast.ImportFrom))]
+        if imports and len(imports) < len(body): cell.source = '#| eval: false\n' + cell.source
+    return nb
 
 def front_matter(nb):
     "The YAML front matter nbdev puts in a raw cell: title, description, output-file."
