@@ -327,7 +327,7 @@ def main():
     sys.exit(1 if problems else 0)
 
 def write_readme(text, device):
-    "Put `text` between the bench markers of nbs/index.ipynb (the README's source); then run tools/readme.py."
+    "Put `text` between the bench markers of nbs/index.ipynb (the README's source); then run tools/build/readme.py."
     import json
     path = ROOT/'nbs'/'index.ipynb'
     nb = json.loads(path.read_text())
@@ -338,6 +338,6 @@ def write_readme(text, device):
     src = src[:src.index(start) + len(start)] + '\n' + text + '\n' + src[src.index(end):]
     cells[0]['source'] = src.splitlines(True)
     path.write_text(json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + '\n')   # as nbdev_clean writes it
-    print(f"wrote the results into {path}: regenerate README.md with `python tools/readme.py` (dev tools)")
+    print(f"wrote the results into {path}: regenerate README.md with `python tools/build/readme.py` (dev tools)")
 
 if __name__ == '__main__': main()

@@ -9,12 +9,15 @@ __all__ = []
 import torch
 from torch import nn
 import torch.nn.functional as F
-from . import data, loss, training, callbacks, anneal, lrfind
+from . import data, loss, training, callbacks, anneal, lrfind, tracker, fp16
 from .data import *
 from .loss import *
 from .training import *
 from .callbacks import *
 from .anneal import *
 from .lrfind import *
+from .tracker import *
+from .fp16 import *
 
-__all__ = ['torch', 'nn', 'F'] + data.__all__ + loss.__all__ + training.__all__ + callbacks.__all__ + anneal.__all__ + lrfind.__all__
+__all__ = (['torch', 'nn', 'F'] + data.__all__ + loss.__all__ + training.__all__ + callbacks.__all__ + anneal.__all__
+           + lrfind.__all__ + tracker.__all__ + fp16.__all__)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_callbacks.ipynb #bf3496eb
 from __future__ import annotations
-import copy, functools, html, inspect, io, numbers, os, re, sys, tempfile, time
+import copy, functools, glob, html, inspect, io, numbers, os, random, re, secrets, sys, time
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -19,7 +19,7 @@ from .training import SGD, Adam, set_hyper, _check_hyper, _check_lr
 # %% auto #0
 __all__ = ['EVENTS', 'CancelFitException', 'CancelEpochException', 'CancelTrainException', 'CancelValidException',
            'CancelBatchException', 'CancelBackwardException', 'CancelStepException', 'Callback', 'synth_dbunch',
-           'RegModel', 'synth_learner', 'Learner', 'Recorder', 'ProgressCallback']
+           'RegModel', 'synth_learner', 'Learner', 'AvgMetric', 'AccumMetric', 'Recorder', 'ProgressCallback']
 
 # %% ../nbs/03_callbacks.ipynb #da62599c
 EVENTS = ['before_fit', 'before_epoch',
@@ -230,7 +230,7 @@ def synth_learner(n_trn=10, n_val=2, cuda=False, lr=1e-3, **kwargs):
     kwargs.setdefault('opt_func', partial(SGD, mom=0.9))
     return Learner(synth_dbunch(n_train=n_trn, n_valid=n_val, cuda=cuda), RegModel(), loss_func=F.mse_loss, lr=lr, **kwargs)
 
-# %% ../nbs/03_callbacks.ipynb #f275c4e5
+# %% ../nbs/03_callbacks.ipynb #75512653
 class Learner:
     "Trains `model` on `dls` with `loss_func` and an optimizer from `opt_func`, running callbacks at every event."
     default_cbs = ()   # the callbacks every Learner starts with: Recorder and ProgressCallback, once written below
@@ -242,7 +242,7 @@ class Learner:
                  lr=1e-3,          # default learning rate: a number, or a slice over the param groups
                  splitter=None,    # splitter(model) -> a list of parameter lists, one per param group
                  cbs=None,         # callbacks added to `default_cbs`
-                 metrics=None,     # functions metric(pred, *yb) -> a number for the batch, averaged per sample
+                 metrics=None,     # functions metric(pred, *yb) (averaged per sample), AccumMetrics, torchmetrics objects
                  wd=None,          # weight decay set at each fit when not None
                  moms=(0.95, 0.85, 0.95),  # momentums of fit_one_cycle (04_anneal); None: no momentum schedule
                  path='.'):        # folder of `models/` for save and load
@@ -469,6 +469,100 @@ def _metric_value(metric, pred, yb, device):
     shape = f'a tensor of shape {tuple(value.shape)}' if isinstance(value, torch.Tensor) else repr(value)
     raise ValueError(f"metric {_func_name(metric)} must return a number, a 0-d or a 1-element tensor, got {shape}")
 
+# %% ../nbs/03_callbacks.ipynb #2c677589
+class AvgMetric:
+    "A plain metric `func(pred, *yb)` averaged over the samples: each batch's value weighted by its size."
+    def __init__(self, func): self.func = func
+
+    @property
+    def name(self): return _func_name(self.func)
+
+    def reset(self):
+        "Start a validation: nothing summed yet."
+        self.total, self.count = None, 0
+
+    def accumulate(self, learn):
+        "Add the batch's value times its size, kept on the device."
+        n = _batch_size(learn.yb)
+        value = _metric_value(self.func, learn.pred, learn.yb, learn.loss.device) * n
+        self.total = value if self.total is None else self.total + value
+        self.count += n
+
+    @property
+    def value(self):
+        "The mean per sample (a device sync: read once per validation)."
+        return None if self.count == 0 else float(self.total / self.count)
+
+def _as_float(value, name):
+    "A metric's result as a float: a number, a 0-d or a 1-element tensor."
+    if isinstance(value, torch.Tensor) and value.numel() == 1: return float(value)
+    if isinstance(value, numbers.Real): return float(value)
+    shape = f'a tensor of shape {tuple(value.shape)}' if isinstance(value, torch.Tensor) else repr(value)
+    raise ValueError(f"metric {name} must return a number, a 0-d or a 1-element tensor, got {shape}")
+
+_ACTIVATIONS = {'softmax': partial(torch.softmax, dim=-1), 'sigmoid': torch.sigmoid}
+
+# %% ../nbs/03_callbacks.ipynb #a1e70030
+class AccumMetric:
+    "Gather every batch's predictions and targets, then call `func(preds, targs)` once per validation (F1, AUROC, ...)."
+    def __init__(self, func,          # func(preds, targs) -> a number, over the whole validation set
+                 dim_argmax=None,     # take preds.argmax(dim_argmax) first (class scores -> class)
+                 activation=None,     # 'softmax', 'sigmoid' or a function, applied to preds first
+                 thresh=None,         # then preds >= thresh (probabilities -> 0/1)
+                 flatten=True,        # then flatten preds and targs
+                 name=None):          # the column's name; None: func's
+        if activation is not None and not callable(activation) and activation not in _ACTIVATIONS:
+            raise ValueError(f"activation must be None, 'softmax', 'sigmoid' or a function, got {activation!r}")
+        self.func, self.dim_argmax, self.activation, self.thresh, self.flatten = func, dim_argmax, activation, thresh, flatten
+        self._name = name
+
+    @property
+    def name(self): return _func_name(self.func) if self._name is None else self._name
+
+    def reset(self):
+        "Start a validation: nothing gathered yet."
+        self.preds, self.targs = [], []
+
+    def accumulate(self, learn):
+        "Keep the batch's predictions and (first) targets, detached, on the device."
+        self.preds.append(learn.pred.detach())
+        self.targs.append(learn.yb[0].detach())
+
+    @property
+    def value(self):
+        "`func` over everything gathered."
+        if not self.preds: return None
+        preds, targs = torch.cat(self.preds), torch.cat(self.targs)
+        if self.activation is not None: preds = _ACTIVATIONS.get(self.activation, self.activation)(preds)
+        if self.dim_argmax is not None: preds = preds.argmax(dim=self.dim_argmax)
+        if self.thresh is not None: preds = preds >= self.thresh
+        if self.flatten: preds, targs = preds.reshape(-1), targs.reshape(-1)
+        return _as_float(self.func(preds, targs), self.name)
+
+class _UpdateComputeMetric:
+    "A metric with `update(preds, targs)`, `compute()` and `reset()` (a torchmetrics.Metric), used as it is."
+    def __init__(self, metric): self.metric = metric
+
+    @property
+    def name(self): return type(self.metric).__name__
+
+    def reset(self): self.metric.reset()
+
+    def accumulate(self, learn):
+        "Update it with the batch (moving it, if it is a module, to the predictions' device first)."
+        if isinstance(self.metric, nn.Module): self.metric.to(learn.pred.device)
+        self.metric.update(learn.pred, *learn.yb)
+
+    @property
+    def value(self): return _as_float(self.metric.compute(), self.name)
+
+def _as_metric(m):
+    "A metric object (`reset`, `accumulate(learn)`, `value`, `name`) for what `metrics=` was given."
+    if hasattr(type(m), 'accumulate') and hasattr(type(m), 'value'): return m   # AvgMetric, AccumMetric or alike
+    if all(hasattr(m, a) for a in ('update', 'compute', 'reset')): return _UpdateComputeMetric(m)
+    if callable(m): return AvgMetric(m)
+    raise TypeError(f"a metric must be a function, an AccumMetric-like object or have update/compute/reset, got {m!r}")
+
 # %% ../nbs/03_callbacks.ipynb #af78f85f
 class Recorder(Callback):
     "Records lrs, smoothed training losses, per-epoch `values` (train loss, valid loss, metrics) and scheduled `hps`."
@@ -481,7 +575,7 @@ class Recorder(Callback):
     @property
     def metric_names(self):
         "Column names of the per-epoch table."
-        names = [_func_name(m) for m in (self.learn.metrics if self.learn else [])]
+        names = [_as_metric(m).name for m in (self.learn.metrics if self.learn else [])]
         return ['epoch', 'train_loss', 'valid_loss'] + names + ['time']
 
     def before_fit(self):
@@ -498,8 +592,13 @@ class Recorder(Callback):
         "Remember where this epoch's training batches start."
         self._epoch_start = len(self._bs)
 
+    def before_validate(self):
+        "The metrics of this validation, as metric objects, reset."
+        self._metrics = [_as_metric(m) for m in self.learn.metrics]
+        for m in self._metrics: m.reset()
+
     def after_batch(self):
-        "Keep the batch's loss: training, with its lr and size; validation, added to the sums with the metrics."
+        "Keep the batch's loss: training, with its lr and size; validation, added to the sum, and given to the metrics."
         learn = self.learn   # read once: this runs every batch
         loss = learn.loss
         if loss is None: return   # cancelled before its loss, or unlabelled: nothing to record
@@ -512,11 +611,11 @@ class Recorder(Callback):
         else: self._add_valid(learn, loss, n)
 
     def _add_valid(self, learn, loss, n):
-        "Add the batch's loss and metrics, times its size, to the validation sums: one small tensor on the device."
-        values = [loss.float()] + [_metric_value(m, learn.pred, learn.yb, loss.device) for m in learn.metrics]
-        batch_sum = torch.stack(values) * n
+        "Add the batch's loss, times its size, to the validation sum (on the device); each metric accumulates the batch."
+        batch_sum = loss.float() * n
         self._valid_sum = batch_sum if self._valid_sum is None else self._valid_sum + batch_sum
         self._valid_n += n
+        for m in self._metrics: m.accumulate(learn)
 
     def _read_losses(self):
         "Move the pending loss tensors to `_raw`, as floats."
@@ -546,7 +645,8 @@ class Recorder(Callback):
 
     def after_validate(self):
         "The validation loss and metrics, per sample; the sums start again at zero."
-        self.valid_values = [] if self._valid_n == 0 else (self._valid_sum / self._valid_n).tolist()   # a device sync
+        if self._valid_n == 0: self.valid_values = []
+        else: self.valid_values = [float(self._valid_sum / self._valid_n)] + [m.value for m in self._metrics]   # device syncs
         self._valid_sum, self._valid_n = None, 0
 
     def after_epoch(self):
@@ -831,17 +931,38 @@ def unfreeze(self):
 
 Learner.freeze_to, Learner.freeze, Learner.unfreeze = freeze_to, freeze, unfreeze
 
-# %% ../nbs/03_callbacks.ipynb #6448ef68
+# %% ../nbs/03_callbacks.ipynb #cfc65abc
+def _rng_states():
+    "The random number generators' states (torch CPU and CUDA, numpy, Python) as tensors and plain data, loadable with weights_only."
+    _, keys, pos, has_gauss, cached = np.random.get_state()
+    states = {'torch': torch.get_rng_state(), 'python': random.getstate(),
+              'numpy': {'keys': torch.from_numpy(keys.astype(np.int64)), 'pos': int(pos),
+                        'has_gauss': int(has_gauss), 'cached_gaussian': float(cached)}}
+    if torch.cuda.is_available(): states['cuda'] = torch.cuda.get_rng_state_all()
+    return states
+
+def _set_rng_states(states):
+    "Put back what `_rng_states` returned."
+    torch.set_rng_state(states['torch'])
+    version, internal, gauss = states['python']
+    random.setstate((version, tuple(internal), gauss))
+    n = states['numpy']
+    np.random.set_state(('MT19937', n['keys'].numpy().astype(np.uint32), n['pos'], n['has_gauss'], n['cached_gaussian']))
+    if 'cuda' in states and torch.cuda.is_available(): torch.cuda.set_rng_state_all(states['cuda'])
+
 def save(self, name,           # the file is `path/models/<name>.pth`
          with_opt=True):       # also save the optimizer's state (momentum buffers, hyper-parameters)
-    "Save the model's weights (and the optimizer's state) to `path/models/<name>.pth`, atomically; return the file."
+    "Save the weights (and optimizer state), the epoch and the random states to `path/models/<name>.pth`, atomically."
     file = self.path/'models'/f'{name}.pth'
     file.parent.mkdir(parents=True, exist_ok=True)
-    state = {'model': self.model.state_dict()}
-    if with_opt and self.opt is not None: state['opt'] = self.opt.state_dict()
+    for left in file.parent.glob(f'{glob.escape(file.name)}.*.tmp'): left.unlink(missing_ok=True)   # an interrupted save's
+    state = {'model': self.model.state_dict(), 'epoch': self.epoch, 'rng': _rng_states()}
+    if with_opt and self.opt is not None: state['opt'], state['opt_type'] = self.opt.state_dict(), type(self.opt).__name__
     # write a temporary file beside the checkpoint, then rename it into place: os.replace is atomic, so an
-    # interrupted save leaves the previous checkpoint as it was, never half a file
-    fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=file.name + '.', suffix='.tmp')
+    # interrupted save leaves the previous checkpoint as it was, never half a file. O_EXCL: a new file, made with
+    # mode 0o666 less the umask, as `open` makes files (mkstemp's are 0600)
+    tmp = file.parent/f'{file.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp'
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, 'wb') as f:
             torch.save(state, f)
@@ -849,25 +970,49 @@ def save(self, name,           # the file is `path/models/<name>.pth`
             os.fsync(f.fileno())
         os.replace(tmp, file)
     finally:
-        if os.path.exists(tmp): os.remove(tmp)
+        if tmp.exists(): tmp.unlink()
     return file
 
-def load(self, name,           # the file is `path/models/<name>.pth`
-         with_opt=True):       # also load the optimizer's state, if the file has it
-    "Load `path/models/<name>.pth` into the model (and the optimizer), all or nothing, reading only tensors and plain data."
-    file = self.path/'models'/f'{name}.pth'
+def _check_model_state(model, saved):
+    "A ValueError naming the keys missing, unexpected or of another shape in `saved` for `model`; nothing changes."
+    own = model.state_dict()
+    missing, unexpected = [k for k in own if k not in saved], [k for k in saved if k not in own]
+    shapes = [f'{k}: {tuple(saved[k].shape)} in the file, {tuple(own[k].shape)} in the model'
+              for k in own if k in saved and saved[k].shape != own[k].shape]
+    if missing or unexpected or shapes:
+        raise ValueError(f"the checkpoint does not fit the model (nothing was loaded): missing keys {missing}, "
+                         f"unexpected keys {unexpected}, other shapes {shapes}")
+
+def _load_opt(opt, state, file):
+    "Load the optimizer's state from `state`, or raise an error naming why it does not fit `opt` before changing it."
+    if 'opt' not in state: raise ValueError(f"{file} has no optimizer state (saved with with_opt=False): load it with with_opt=False")
+    saved_type = state.get('opt_type', type(opt).__name__)
+    if saved_type != type(opt).__name__:
+        raise ValueError(f"{file} holds the state of a {saved_type} optimizer, and this Learner's optimizer is a {type(opt).__name__}")
+    opt.load_state_dict(state['opt'])   # trainlib's optimizers check the layout before changing anything
+
+def _load(learn, name, with_opt=True, resume=True):
+    "`Learner.load`; with `resume=False` the epoch and the random states stay as they are (loading a best model)."
+    file = learn.path/'models'/f'{name}.pth'
     # weights_only=True: the unpickler accepts tensors, numbers, strings and containers, nothing that runs code
-    state = torch.load(file, map_location=getattr(self.dls, 'device', None), weights_only=True)
-    model_before, opt_before = {k: v.clone() for k, v in self.model.state_dict().items()}, self.opt
+    state = torch.load(file, map_location=getattr(learn.dls, 'device', None), weights_only=True)
+    _check_model_state(learn.model, state['model'])
+    made_opt = with_opt and learn.opt is None
+    if made_opt: learn.create_opt()   # a new Learner: an optimizer to load into (taken away again if loading fails)
     try:
-        self.model.load_state_dict(state['model'])
-        if with_opt and 'opt' in state:
-            if self.opt is None: self.create_opt()
-            self.opt.load_state_dict(state['opt'])   # trainlib's and torch's optimizers check before they change
-    except (RuntimeError, ValueError, KeyError) as e:   # it does not fit: put the model back as it was
-        self.model.load_state_dict(model_before)
-        self.opt = opt_before
-        raise ValueError(f"{file} does not fit this Learner, which is left unchanged: {e}") from e
-    return self
+        if with_opt: _load_opt(learn.opt, state, file)
+    except BaseException:
+        if made_opt: learn.opt = None
+        raise
+    learn.model.load_state_dict(state['model'])   # checked above: cannot fail half-way
+    if resume and 'epoch' in state:
+        learn.epoch = state['epoch']
+        _set_rng_states(state['rng'])
+    return learn
+
+def load(self, name,           # the file is `path/models/<name>.pth`
+         with_opt=True):       # also load the optimizer's state (the file must have it)
+    "Load `path/models/<name>.pth`: weights (and optimizer state), all or nothing; then the epoch and the random states."
+    return _load(self, name, with_opt)
 
 Learner.save, Learner.load = save, load

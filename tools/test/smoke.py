@@ -1,9 +1,9 @@
 "Smoke test of an installed trainlib (no dev extra): run by .ci/run in a fresh virtualenv, outside the repo."
-import fastcore, torch, trainlib
+import torch, trainlib
 from trainlib.all import *
 from trainlib.all import __all__ as public
 
-print(f"trainlib {trainlib.__version__} from {trainlib.__file__}; fastcore {fastcore.__version__}; torch {torch.__version__}")
+print(f"trainlib {trainlib.__version__} from {trainlib.__file__}; torch {torch.__version__}")
 assert 'site-packages' in trainlib.__file__, "expected the installed wheel, not the source tree"
 missing = [n for n in public if n not in globals()]
 assert not missing, f"names in trainlib.all.__all__ but not importable: {missing}"

@@ -1,6 +1,6 @@
 """The progress bars and the per-epoch table as a Jupyter user sees them: a Learner fit in a real IPython kernel.
 
-    python tools/test_jupyter.py
+    python tools/test/test_jupyter.py
 
 nbdev_test runs the notebooks outside Jupyter, where ProgressCallback prints a text table. This starts a kernel
 (jupyter_client), fits a Learner in it, and reads the messages the kernel sends to the front end: one HTML display,

@@ -1,7 +1,7 @@
 """Make README.md from nbs/index.ipynb, with the real outputs of running it (nbdev_readme needs Quarto).
 
-    python tools/readme.py           # execute nbs/index.ipynb in a Jupyter kernel and write README.md
-    python tools/readme.py --check   # exit 1 if README.md is not what the notebook gives now
+    python tools/build/readme.py           # execute nbs/index.ipynb in a Jupyter kernel and write README.md
+    python tools/build/readme.py --check   # exit 1 if README.md is not what the notebook gives now
 
 Cells marked `#| hide` are left out; `#| ` directive lines are dropped from code; text outputs are quoted as they
 came, HTML tables as HTML; plots are left to the docs. The check ignores what cannot repeat from run to run:
@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-root = Path(__file__).resolve().parent.parent
+root = Path(__file__).resolve().parents[2]
 
 def is_hidden(cell): return re.search(r'^#\|\s*hide\s*$', cell.source, re.M) is not None
 
@@ -37,7 +37,7 @@ def to_markdown(nb):
         if cell.cell_type != 'code' or not code_source(cell.source): continue
         parts.append(f"```python\n{code_source(cell.source)}\n```")
         parts += [md for md in map(output_markdown, cell.get('outputs', [])) if md]
-    return '<!-- Generated from nbs/index.ipynb by tools/readme.py: edit the notebook, not this file. -->\n\n' + '\n\n'.join(parts) + '\n'
+    return '<!-- Generated from nbs/index.ipynb by tools/build/readme.py: edit the notebook, not this file. -->\n\n' + '\n\n'.join(parts) + '\n'
 
 def render():
     nb = nbformat.read(root/'nbs'/'index.ipynb', as_version=4)
@@ -53,7 +53,7 @@ if __name__ == '__main__':
     md = render()
     if '--check' in sys.argv:
         if stable(md) != stable((root/'README.md').read_text()):
-            sys.exit("README.md is out of sync with nbs/index.ipynb: run `python tools/readme.py`")
+            sys.exit("README.md is out of sync with nbs/index.ipynb: run `python tools/build/readme.py`")
         print("README.md is in sync with nbs/index.ipynb")
     else:
         (root/'README.md').write_text(md)

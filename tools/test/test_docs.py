@@ -1,0 +1,227 @@
+"""Open every page built into _docs/ (by tools/build/docs.py) in headless Chromium and check what a reader sees.
+
+    python tools/test/test_docs.py                      # check every page; prints `N passed, N failed`
+    python tools/test/test_docs.py --screenshots DIR    # also save each page, screen by screen, as DIR/<page>-NN.png
+    python tools/test/test_docs.py --docs DIR           # check the pages in DIR instead of _docs/
+
+On every page: it loads with no console errors; it shows its title and at least one plot; its formulas render;
+no `In [n]:`/`Out[n]:` prompts and no visible cell of test imports; every id is unique; every link to a page of the
+docs lands on a page and an id that exist, and no link points to the placeholder repository or site of settings.ini.
+On the page of each module (tools/build/docs.py's pages.json says which), an API entry for:
+- every public function and class of the module (a function a notebook attaches to a class, `Learner.f = f`, is
+  shown under the class's name, `show_doc(Learner.f, name='Learner.f')`, and that entry counts for `f` too);
+- every public method of each of its classes (methods defined in the class body; not the Callback event methods
+  named in EVENTS, nor methods that implement an interface from outside trainlib, such as nn.Module.forward);
+- every function a notebook of this module attaches to a class (`Learner.fit_one_cycle` on the anneal page);
+and the entries follow the order of the module's source. Missing entries are listed as the show_doc cells to add.
+Also: every public function and class has a one-line docstring, and the package has a docstring."""
+import importlib, inspect, json, re, sys, tempfile
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+root = Path(__file__).resolve().parents[2]
+docs = Path(sys.argv[sys.argv.index('--docs') + 1]).resolve() if '--docs' in sys.argv else root/'_docs'   # built pages
+WIDTH, HEIGHT = 1280, 1000   # the browser window (screenshots are one window each)
+
+def browser():
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = '/usr/bin/chromium'
+    for flag in ('--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+                 '--disable-background-networking', '--disable-component-update', '--disable-sync',
+                 f'--window-size={WIDTH},{HEIGHT}', '--hide-scrollbars', f'--user-data-dir={tempfile.mkdtemp()}'):
+        opts.add_argument(flag)
+    opts.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
+    return webdriver.Chrome(service=Service('/usr/bin/chromedriver'), options=opts)
+
+# ---- what a module's page must document
+
+def public_callables(mod):
+    "Names of the functions and classes a module exports, in the order of its __all__."
+    return [n for n in mod.__all__ if inspect.isfunction(getattr(mod, n)) or inspect.isclass(getattr(mod, n))]
+
+def events():
+    try: return set(importlib.import_module('trainlib.callbacks').EVENTS)
+    except (ImportError, AttributeError): return set()
+
+def _function(v):
+    "The function behind a class attribute (method, staticmethod, classmethod), or None."
+    f = getattr(v, '__func__', v)
+    return f if inspect.isfunction(f) else None
+
+def _outside_interface(cls, name):
+    "True if `name` overrides a method of a base class from outside trainlib (nn.Module.forward, ...)."
+    return any(name in vars(base) for base in cls.__mro__[1:]
+               if base is not object and not base.__module__.startswith('trainlib'))
+
+def required_entries(mod):
+    """{entry name: (object, show_doc call to add)} that the module's page must show. Methods and attached functions
+    are looked up in every class the module exports, and in any trainlib class one of its functions is attached to."""
+    importlib.import_module('trainlib.all')   # every module, so that every attachment (Learner.lr_find = ...) is made
+    need, evs = {}, events()
+    attached_to = {}   # function -> 'Class.name' for functions attached to a class
+    classes = {c for m in list(sys.modules.values()) if getattr(m, '__name__', '').startswith('trainlib.')
+               for c in vars(m).values() if inspect.isclass(c) and c.__module__.startswith('trainlib')
+               and not c.__name__.startswith('_')}   # public classes: a private helper's methods need no entry
+    for cls in classes:
+        for name, value in vars(cls).items():
+            f = _function(value)
+            if f is None or name.startswith('_'): continue
+            if f.__qualname__ != f'{cls.__qualname__}.{name}' and inspect.isfunction(value):   # attached: C.f = f
+                attached_to[f] = f'{cls.__qualname__}.{name}'
+                if f.__module__ == mod.__name__:
+                    full = f'{cls.__qualname__}.{name}'
+                    need[full] = (f, f"show_doc({full}, name='{full}')")
+            elif (f.__qualname__ == f'{cls.__qualname__}.{name}' and cls.__module__ == mod.__name__
+                  and name not in evs and not _outside_interface(cls, name)):
+                need[f'{cls.__qualname__}.{name}'] = (f, f'show_doc({cls.__qualname__}.{name})')
+    for n in public_callables(mod):
+        obj = getattr(mod, n)
+        if obj in attached_to: continue   # shown under its class's name, required above
+        need[n] = (obj, f'show_doc({n})')
+    def where(item): return (source_line(item[1][0]) or ('', 0))[1]
+    return dict(sorted(need.items(), key=where))   # in source order, as the entries must be
+
+def source_line(obj):
+    "(source file, first line) of a function or class, or None."
+    obj = getattr(obj, '__func__', obj)
+    try: return inspect.getsourcefile(obj), inspect.getsourcelines(obj)[1]
+    except (TypeError, OSError): return None
+
+def resolve(name, mod):
+    "The object an entry named `name` (`Learner.fit`, `sched_lin`) documents, looked up from `mod`; None if not found."
+    obj = mod
+    for part in name.split('.'):
+        obj = vars(obj).get(part) if inspect.isclass(obj) else getattr(obj, part, None)
+        if obj is None: return None
+    return obj
+
+def order_problems(names, mod):
+    "Entries (in page order) whose source comes before that of the entry shown above them."
+    here = getattr(mod, '__file__', None)
+    placed, problems = [], []
+    for name in names:
+        obj = resolve(name, mod)
+        if obj is None or getattr(getattr(obj, '__func__', obj), '__name__', None) != name.split('.')[-1]: continue  # an alias
+        at = source_line(obj)
+        if at is None or at[0] != here: continue
+        if placed and at[1] < placed[-1][1]: problems.append(f'{name} (line {at[1]}) comes after {placed[-1][0]} (line {placed[-1][1]})')
+        placed.append((name, at[1]))
+    return problems
+
+# ---- the page in the browser
+
+def check_page(driver, page, info, pages):
+    "Problems found on one page (an empty list when it is fine), and the number of plots."
+    driver.get(page.as_uri())
+    problems = []
+    state = driver.execute_script('return document.readyState')
+    if state != 'complete': problems.append(f'page did not finish loading ({state})')
+    errors = [e['message'] for e in driver.get_log('browser') if e['level'] == 'SEVERE']
+    problems += [f'console error: {m}' for m in errors]
+    title = driver.find_elements(By.CSS_SELECTOR, 'header.trainlib h1.title')
+    if not title or not title[0].text.strip(): problems.append('no title')
+    elif title[0].text.strip() != driver.title.strip(): problems.append(f'h1 {title[0].text!r} differs from <title> {driver.title!r}')
+    plots = driver.execute_script(
+        "return [...document.querySelectorAll('img')].filter(i => i.src.startsWith('data:image/png') && i.complete && i.naturalWidth > 0).length")
+    if plots < 1: problems.append('no plot shown')
+    katex_failed = driver.find_elements(By.CSS_SELECTOR, '.katex-error')
+    if katex_failed: problems.append(f'{len(katex_failed)} formulas failed to render')
+    text = driver.find_element(By.TAG_NAME, 'body').text
+    prompts = re.findall(r'^(?:In|Out)\s*\[\d*\]:', text, re.M)
+    if prompts: problems.append(f'{len(prompts)} In/Out prompts shown, such as {prompts[0]!r}')
+    inputs = [e.text for e in driver.find_elements(By.CSS_SELECTOR, '.jp-InputArea') if e.is_displayed()]
+    test_imports = [t.splitlines()[0] for t in inputs if t.lstrip().startswith('from fastcore.test import')]
+    if test_imports: problems.append(f'a cell of test imports is shown: {test_imports[0]!r}')
+    ids = driver.execute_script("return [...document.querySelectorAll('[id]')].map(e => e.id)")
+    dups = sorted({i for i in ids if ids.count(i) > 1})
+    if dups: problems.append(f'ids used more than once: {dups}')
+    problems += link_problems(driver, pages)
+    entries = [e.get_attribute('data-name') for e in driver.find_elements(By.CSS_SELECTOR, '.api-entry') if e.is_displayed()]
+    if info.get('module'):
+        mod = importlib.import_module(info['module'])
+        need = required_entries(mod)
+        missing = [call for name, (_, call) in need.items() if name not in entries]
+        if missing:
+            problems.append(f"{len(missing)} API entries missing: add these cells to {info['notebook']}, each after the "
+                            f"cell that defines (or attaches) it, in this order:\n        " + '\n        '.join(missing))
+        problems += [f'entry out of source order: {p}' for p in order_problems(entries, mod)]
+        shown_twice = sorted({e for e in entries if entries.count(e) > 1})
+        if shown_twice: problems.append(f'entries shown more than once: {shown_twice}')
+    return problems, plots, entries
+
+def link_problems(driver, pages):
+    "Links between the docs' pages that land nowhere; links to the placeholder repository or site."
+    from nbdev.config import get_config
+    cfg = get_config()
+    placeholders = [cfg.git_url.rstrip('/'), cfg.doc_host.rstrip('/') + '/' + cfg.doc_baseurl.strip('/')]
+    problems = []
+    hrefs = driver.execute_script("return [...document.querySelectorAll('a[href]')].map(a => a.href)")
+    bad = sorted({h for h in hrefs if any(h.startswith(p) for p in placeholders)})
+    if bad: problems.append(f'{len(bad)} links to the placeholder repository or site, such as {bad[0]}')
+    for href in sorted(set(hrefs)):
+        url = urlparse(href)
+        if url.scheme != 'file' or not url.fragment: continue
+        target = Path(unquote(url.path))
+        if target.parent != docs or target.name not in pages: problems.append(f'link to a missing page: {href}'); continue
+        if unquote(url.fragment) not in pages[target.name]: problems.append(f'link to a missing id: {target.name}#{url.fragment}')
+    return problems
+
+def docstring_problems(modules):
+    "Public functions and classes without a one-line docstring (the entry shows it under the signature); the package's."
+    import trainlib
+    problems = [] if (trainlib.__doc__ or '').strip() else ['the trainlib package has no docstring']
+    for module_name in modules:
+        mod = importlib.import_module(module_name)
+        for n in public_callables(mod):
+            doc = getattr(mod, n).__doc__
+            if not doc or not doc.strip(): problems.append(f'{module_name}.{n} has no docstring')
+            elif '\n' in doc.strip(): problems.append(f'{module_name}.{n} has a docstring of more than one line')
+    return problems
+
+def screenshots(driver, page, folder):
+    "Save `page` window by window as folder/<page>-NN.png; return how many."
+    driver.get(page.as_uri())
+    height = driver.execute_script('return document.documentElement.scrollHeight')
+    step = driver.execute_script('return window.innerHeight')
+    for n, y in enumerate(range(0, height, step)):
+        driver.execute_script(f'window.scrollTo(0, {y})')
+        driver.save_screenshot(str(folder/f'{page.stem}-{n:02d}.png'))
+    return n + 1
+
+def main():
+    manifest = docs/'pages.json'
+    if not manifest.exists(): sys.exit("no _docs/pages.json: build the docs first (bash tools/build/docs.sh)")
+    infos = {p['file']: p for p in json.loads(manifest.read_text())}
+    shots = Path(sys.argv[sys.argv.index('--screenshots') + 1]) if '--screenshots' in sys.argv else None
+    passed = failed = 0
+    bad_docs = docstring_problems([p['module'] for p in infos.values() if p['module'] and p['file'] != 'index.html'])
+    if bad_docs: failed += 1; print("FAIL docstrings: " + '; '.join(bad_docs))
+    else: passed += 1; print("ok   every public function and class has a one-line docstring; so has the package")
+    driver = browser()
+    try:
+        ids = {}   # page -> its ids, for the link check
+        for name in infos:
+            driver.get((docs/name).as_uri())
+            ids[name] = set(driver.execute_script("return [...document.querySelectorAll('[id]')].map(e => e.id)"))
+        for name, info in infos.items():
+            problems, plots, entries = check_page(driver, docs/name, info if name != 'index.html' else {}, ids)
+            if problems:
+                failed += 1; print(f"FAIL {name}: " + '\n     '.join(problems))
+            else:
+                passed += 1; print(f"ok   {name}: {plots} plot(s), {len(entries)} API entries, title {driver.title!r}")
+        driver.get((docs/'index.html').as_uri())
+        driver.save_screenshot(str(docs/'index.png'))
+        print(f"screenshot of the index page: {docs/'index.png'}")
+        if shots:
+            shots.mkdir(parents=True, exist_ok=True)
+            n = sum(screenshots(driver, docs/name, shots) for name in infos)
+            print(f"{n} screenshots in {shots}")
+    finally:
+        driver.quit()
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+if __name__ == '__main__': main()
