@@ -112,10 +112,18 @@ def combined_cos(pct, start, middle, end):
     return combine_scheds([pct, 1 - pct], [SchedCos(start, middle), SchedCos(middle, end)])
 
 # %% ../nbs/04_anneal.ipynb #c2757496
-from .training import get_hyper, set_hyper, _check_hyper, _check_lr
+from .training import get_hyper, set_hyper, _check_hyper, _check_lr, _hyper_key
 from .callbacks import Callback, Learner, _as_list, _lr_list
 
 # %% ../nbs/04_anneal.ipynb #99280424
+def _direct_key(opt, name):
+    "The key under which every param group of `opt` holds `name`, when `set_hyper` would only write it there; else None."
+    keys = {_hyper_key(group, name) for group in opt.param_groups}
+    if len(keys) != 1: return None
+    key = keys.pop()
+    if key == 'betas' or key == 'momentum' and isinstance(opt, torch.optim.RMSprop): return None   # set_hyper does more
+    return key
+
 class ParamScheduler(Callback):
     "Set each hyper-parameter of `scheds` from its schedule at `pct_train` before every training batch."
     order = 60
@@ -125,23 +133,35 @@ class ParamScheduler(Callback):
                 raise ValueError(f"scheds[{name!r}] must be a schedule or a list of schedules, got {sched!r}")
         self.scheds = dict(scheds)
 
+    def before_fit(self):
+        "Find, once a fit, where each hyper-parameter lives in the param groups: the batches then write it directly."
+        groups = self.learn.opt.param_groups
+        self._keys = {name: _direct_key(self.learn.opt, name) for name in self.scheds}
+        self._groups = groups
+
     def set_values(self, pos):
-        "Set every scheduled hyper-parameter to its value at `pos`."
+        "Set every scheduled hyper-parameter to its value at `pos`; return what the last param group got, by name."
+        last = {}
         for name, sched in self.scheds.items():
             value = [s(pos) for s in sched] if isinstance(sched, (list, tuple)) else sched(pos)
-            set_hyper(self.learn.opt, name, value)
+            key = self._keys[name]
+            if key is not None and type(value) is float:   # one number for every group: plain dict writes
+                for group in self._groups: group[key] = value
+                last[name] = value
+            else:
+                set_hyper(self.learn.opt, name, value)
+                last[name] = float(get_hyper(self.learn.opt, name)[-1])
+        return last
+
+    def record(self, values):
+        "Append `values` (by name, as `set_values` returns them) to `recorder.hps`."
+        hps = self.learn.recorder.hps
+        for name, value in values.items(): hps.setdefault(name, []).append(value)
 
     def before_batch(self):
-        "Set the values at `pct_train` (training batches only)."
+        "Set the values at `pct_train` (training batches only), and record what the last param group got."
         learn = self.learn   # read once: this runs every batch
-        if learn.training: self.set_values(learn.pct_train)
-
-    def after_batch(self):
-        "Record the value the last param group used, in `recorder.hps`."
-        learn = self.learn
-        if not learn.training: return
-        hps = learn.recorder.hps
-        for name in self.scheds: hps.setdefault(name, []).append(float(get_hyper(learn.opt, name)[-1]))
+        if learn.training: self.record(self.set_values(learn.pct_train))
 
 # %% ../nbs/04_anneal.ipynb #656f8ade
 def _group_lrs(learn, lr):

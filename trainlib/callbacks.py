@@ -319,8 +319,15 @@ class Learner:
 
     def _update_handlers(self):
         "For each event, the methods of the callbacks that run at it now, in order: the loop runs these lists."
-        self._on.update(_handlers(self.cbs, self.training))   # in place: the loop holds `self._on`
-        self._plain_step = not any(self._on[event] for event in _STEP_EVENTS)   # nobody handles backward or step
+        self._stage_handlers = {}   # callbacks changed: the lists of both stages are made again when needed
+        self._set_stage_handlers()
+
+    def _set_stage_handlers(self):
+        "Point `self._on` at the lists of the stage running (`self.training`), made once per stage until callbacks change."
+        on = self._stage_handlers.get(self.training)
+        if on is None: on = self._stage_handlers[self.training] = _handlers(self.cbs, self.training)
+        self._on.update(on)   # in place: the loop holds `self._on`
+        self._plain_step = not any(on[event] for event in _STEP_EVENTS)   # nobody handles backward or step
 
     def __call__(self, event):
         "Run `event`: call the method of that name of each callback that has one (and runs now), in order."
@@ -426,7 +433,7 @@ def _start_stage(self, dl, training):
     self.model.train(training)
     if training != self.training:   # the batch events' handlers follow run_train/run_valid
         self.training = training
-        self._update_handlers()
+        self._set_stage_handlers()
 
 def _do_epoch(self):
     "One epoch: the training stage, then the validation stage if there is a validation set."

@@ -85,7 +85,7 @@ class Sampler:
     def __len__(self): return self.n // self.bs if self.drop_last else -(-self.n // self.bs)
     def __iter__(self):
         idxs = torch.randperm(self.n) if self.shuffle else torch.arange(self.n)
-        for i in range(len(self)): yield idxs[i * self.bs:(i + 1) * self.bs]
+        yield from idxs[:len(self) * self.bs].split(self.bs)   # views of `idxs`, all cut in one call
 
 # %% ../nbs/00_data.ipynb #2aa0fdb5
 def collate(b):
@@ -144,8 +144,13 @@ def _takes_index_tensors(ds):
     if isinstance(ds, Dataset): return all(isinstance(t, torch.Tensor) for t in ds.tensors)
     return isinstance(ds, (torch.Tensor, torch.utils.data.TensorDataset))
 
+def _tensors(ds):
+    "The tensors a whole-batch dataset (see `_takes_index_tensors`) indexes."
+    return (ds,) if isinstance(ds, torch.Tensor) else ds.tensors
+
 class DataLoader:
     "Batches of `ds`, chosen by a `Sampler`, put together by `collate_fn` and moved to `device` (None: left as they are)."
+    # Batches of tensors read in order (no shuffle) are views of them: change one in place and the dataset changes.
     def __init__(self, ds,              # a `Dataset`, a tensor, or anything with `len` and `ds[i]`
                  bs=64,                 # batch size
                  shuffle=False,         # a new random order every epoch
@@ -168,10 +173,21 @@ class DataLoader:
         if self.whole_batch: return self.ds[idxs]
         return self.collate_fn([self.ds[i] for i in idxs.tolist()])
 
+    def _moves(self):
+        "Do batches need moving to `device`? Not when they are cut from tensors already there."
+        if self.device is None: return False
+        return not (self.whole_batch and all(t.device == self.device for t in _tensors(self.ds)))
+
+    def _slices(self):
+        "The batches in order, as slices of the dataset's tensors: views, no copy (as a hand-written loop cuts them)."
+        bs = self.sampler.bs
+        for i in range(len(self.sampler)): yield self.ds[i * bs:(i + 1) * bs]
+
     def __iter__(self):
-        for idxs in self.sampler:
-            b = self.fetch(idxs)
-            yield b if self.device is None else to_device(b, self.device)
+        move = self._moves()   # asked once an epoch, not at every batch
+        in_order = self.whole_batch and type(self.sampler) is Sampler and not self.sampler.shuffle
+        for b in self._slices() if in_order else map(self.fetch, self.sampler):
+            yield to_device(b, self.device) if move else b
 
     def __repr__(self): return f'DataLoader(len={len(self)}, bs={self.bs}, shuffle={self.shuffle}, device={self.device})'
 

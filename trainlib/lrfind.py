@@ -59,17 +59,17 @@ class LRFinder(ParamScheduler):
 
     def before_fit(self):
         "Copy the state to put back (unless `lr_find` already did, before `fit` set the lr), reset the best loss."
+        super().before_fit()
         if self.saved is None: self.saved = _copy_state(self.learn)
         self.best_loss = math.inf
 
     def before_batch(self):
-        "Set the lr of the `train_iter`-th batch."
-        if self.training: self.set_values(self.train_iter / self.num_it)
+        "Set the lr of the `train_iter`-th batch, and record it."
+        if self.training: self.record(self.set_values(self.train_iter / self.num_it))
 
     def after_batch(self):
-        "Record the lr; stop after `num_it` batches, or on divergence if `stop_div`."
+        "Stop after `num_it` batches, or on divergence if `stop_div`."
         if not self.training: return
-        super().after_batch()
         loss = self.recorder.smooth_loss   # a device sync per batch: the finder must decide now whether to stop
         self.best_loss = min(self.best_loss, loss)
         diverged = not loss - self.best_loss <= 3 * abs(self.best_loss)   # above 4x the best if > 0; nan and inf too
