@@ -9,7 +9,7 @@ __all__ = []
 import torch
 from torch import nn
 import torch.nn.functional as F
-from . import data, loss, training, callbacks, anneal, lrfind, tracker, fp16
+from . import data, loss, training, callbacks, anneal, lrfind, tracker, fp16, distributed
 from .data import *
 from .loss import *
 from .training import *
@@ -18,6 +18,7 @@ from .anneal import *
 from .lrfind import *
 from .tracker import *
 from .fp16 import *
+from .distributed import *
 
 __all__ = (['torch', 'nn', 'F'] + data.__all__ + loss.__all__ + training.__all__ + callbacks.__all__ + anneal.__all__
-           + lrfind.__all__ + tracker.__all__ + fp16.__all__)
+           + lrfind.__all__ + tracker.__all__ + fp16.__all__ + distributed.__all__)

@@ -1,0 +1,75 @@
+"""Data-parallel scaling on this machine: the MNIST job trained by 1 and by 2 processes (torchrun, gloo, one thread each).
+
+    python bench/distrib.py [--epochs 5] [--repeats 3] [--write results-distrib-cpu.md]
+
+The job: the MNIST MLP (784-50-10) on the digits shipped with trainlib (4,000 training images), Adam, fit_one_cycle,
+global batch size 64 (one process: batches of 64; two: 32 each), validation each epoch. Each run is one torchrun
+launch; rank 0 times `fit_one_cycle` alone (after a barrier: not the start of the processes, nor the imports) and
+reports training samples per second (epochs x 4,000 / seconds). Launches alternate 1 and 2 processes; the median of
+`--repeats` is reported, with the scaling (2 processes' samples/s over 1's; 2.0 would be perfect). With --write, the
+table goes to bench/<file> as markdown."""
+import argparse, json, os, platform, socket, statistics, subprocess, sys, tempfile, time
+from pathlib import Path
+
+root = Path(__file__).resolve().parents[1]
+
+def worker(epochs, out):
+    "Under torchrun: train the MNIST job inside distrib_ctx, rank 0 writing the time of the fit to `out`."
+    import torch
+    import torch.distributed as dist
+    from trainlib.all import (Learner, DataLoaders, Dataset, get_mnist, accuracy, nn, F, setup_distrib,
+                              teardown_distrib, num_distrib, rank_distrib)
+    torch.set_num_threads(1)
+    setup_distrib()
+    world = num_distrib()
+    torch.manual_seed(0)
+    x, y, xv, yv = get_mnist()
+    dls = DataLoaders.from_dsets(Dataset(x, y), Dataset(xv, yv), bs=64 // world, device='cpu')
+    learn = Learner(dls, nn.Sequential(nn.Linear(784, 50), nn.ReLU(), nn.Linear(50, 10)), F.cross_entropy, metrics=accuracy)
+    with learn.distrib_ctx(), learn.no_logging():
+        if world > 1: dist.barrier()
+        start = time.perf_counter()
+        learn.fit_one_cycle(epochs, 1e-2)
+        seconds = time.perf_counter() - start
+    if rank_distrib() == 0: Path(out).write_text(json.dumps(dict(seconds=seconds, samples=epochs * len(x))))
+    teardown_distrib()
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+def launch(nproc, epochs):
+    "One torchrun launch of `nproc` processes; rank 0's samples per second."
+    with tempfile.TemporaryDirectory() as d:
+        out = Path(d)/'result.json'
+        env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=str(root))
+        cmd = [sys.executable, '-m', 'torch.distributed.run', '--nnodes=1', f'--nproc_per_node={nproc}',
+               '--master_addr=127.0.0.1', f'--master_port={free_port()}', __file__, '--worker', str(out), '--epochs', str(epochs)]
+        subprocess.run(cmd, env=env, check=True, timeout=600, stdout=subprocess.DEVNULL)
+        result = json.loads(out.read_text())
+    return result['samples'] / result['seconds']
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--epochs', type=int, default=5)
+    p.add_argument('--repeats', type=int, default=3)
+    p.add_argument('--write', default=None, help='a file name under bench/ for the markdown table')
+    p.add_argument('--worker', default=None, help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.worker: return worker(args.epochs, args.worker)
+    runs = {1: [], 2: []}
+    for _ in range(args.repeats):
+        for nproc in runs: runs[nproc].append(launch(nproc, args.epochs))
+    med = {n: statistics.median(v) for n, v in runs.items()}
+    import torch
+    lines = [f'Data-parallel MNIST MLP (global batch 64, {args.epochs} epochs, Adam, one-cycle), torchrun + gloo, one thread a process, '
+             f'median of {args.repeats} launches; {platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}.',
+             '', '| processes | training samples/s | scaling |', '|---|---|---|']
+    for n in runs: lines.append(f'| {n} | {med[n]:,.0f} | {med[n] / med[1]:.2f}x |')
+    table = '\n'.join(lines)
+    print(table)
+    print('all runs (samples/s):', {n: [round(v) for v in vs] for n, vs in runs.items()})
+    if args.write: (root/'bench'/args.write).write_text(f'<!-- python bench/distrib.py --epochs {args.epochs} --repeats {args.repeats} --write {args.write} -->\n' + table + '\n')
+
+if __name__ == '__main__': main()
