@@ -134,34 +134,26 @@ class ParamScheduler(Callback):
         self.scheds = dict(scheds)
 
     def before_fit(self):
-        "Find, once a fit, where each hyper-parameter lives in the param groups: the batches then write it directly."
-        groups = self.learn.opt.param_groups
-        self._keys = {name: _direct_key(self.learn.opt, name) for name in self.scheds}
-        self._groups = groups
+        "Once a fit: where each hyper-parameter lives in the param groups (see `_direct_key`) and the list recording it."
+        opt, hps = self.learn.opt, self.learn.recorder.hps   # the Recorder (order 50) has just emptied hps
+        self._plan = [(name, sched, _direct_key(opt, name), hps.setdefault(name, [])) for name, sched in self.scheds.items()]
 
     def set_values(self, pos):
-        "Set every scheduled hyper-parameter to its value at `pos`; return what the last param group got, by name."
-        last = {}
-        for name, sched in self.scheds.items():
+        "Set every scheduled hyper-parameter to its value at `pos`; record in `recorder.hps` what the last param group got."
+        opt = self.learn.opt
+        for name, sched, key, record in self._plan:
             value = [s(pos) for s in sched] if isinstance(sched, (list, tuple)) else sched(pos)
-            key = self._keys[name]
             if key is not None and type(value) is float:   # one number for every group: plain dict writes
-                for group in self._groups: group[key] = value
-                last[name] = value
+                for group in opt.param_groups: group[key] = value
             else:
-                set_hyper(self.learn.opt, name, value)
-                last[name] = float(get_hyper(self.learn.opt, name)[-1])
-        return last
-
-    def record(self, values):
-        "Append `values` (by name, as `set_values` returns them) to `recorder.hps`."
-        hps = self.learn.recorder.hps
-        for name, value in values.items(): hps.setdefault(name, []).append(value)
+                set_hyper(opt, name, value)
+                value = float(get_hyper(opt, name)[-1])
+            record.append(value)
 
     def before_batch(self):
-        "Set the values at `pct_train` (training batches only), and record what the last param group got."
+        "Set the values at `pct_train` (training batches only)."
         learn = self.learn   # read once: this runs every batch
-        if learn.training: self.record(self.set_values(learn.pct_train))
+        if learn.training: self.set_values(learn.pct_train)
 
 # %% ../nbs/04_anneal.ipynb #656f8ade
 def _group_lrs(learn, lr):

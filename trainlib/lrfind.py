@@ -64,8 +64,8 @@ class LRFinder(ParamScheduler):
         self.best_loss = math.inf
 
     def before_batch(self):
-        "Set the lr of the `train_iter`-th batch, and record it."
-        if self.training: self.record(self.set_values(self.train_iter / self.num_it))
+        "Set (and record) the lr of the `train_iter`-th batch."
+        if self.training: self.set_values(self.train_iter / self.num_it)
 
     def after_batch(self):
         "Stop after `num_it` batches, or on divergence if `stop_div`."
