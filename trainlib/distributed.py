@@ -157,7 +157,7 @@ def _gather_accum(m):
 # %% ../nbs/08_distributed.ipynb #1716c026
 class DistributedTrainer(Callback):
     "Train data-parallel under torchrun: DistributedDataParallel, a share of the data per rank, the same records on every rank."
-    order = 5          # before MixedPrecision (10), the Recorder (50), the trackers (60) and the progress bars (70)
+    order = -10        # before TerminateOnNaN (-9), MixedPrecision (10), the Recorder (50), the trackers and the bars
     run_valid = False  # its batch event (the loss's all-reduce) is for training batches only
 
     def __init__(self, sync_bn=True):   # turn batch norms into SyncBatchNorm on GPUs (torch has none on the CPU)
@@ -165,6 +165,7 @@ class DistributedTrainer(Callback):
         self.ddp = None          # the DistributedDataParallel of this fit
         self.plain_dls = None    # the Learner's own DataLoaders, put back after the fit
         self.sync_bns = []       # (parent, name, batch norm) replaced by SyncBatchNorm for the fit
+        self.work = None         # the all-reduce of this batch's loss, started in after_loss
 
     def before_fit(self):
         "Shard the data, put the model on this rank's device and wrap it; nothing outside a process group."
@@ -186,13 +187,19 @@ class DistributedTrainer(Callback):
         self.learn.model = self.ddp
 
     def after_loss(self):
-        "The batch's loss averaged over the ranks, weighted by their batch sizes: every rank records, and decides on, the same."
+        "Start summing the batch's loss (times its size) and size over the ranks; it runs while backward does."
         loss = self.learn.loss
         if loss is None: return
         n = _batch_size(self.learn.yb)
-        both = torch.stack([loss.float() * n, torch.tensor(float(n), device=loss.device)])
-        dist.all_reduce(both)   # a small collective per batch; stays on the device (no host sync)
-        self.learn.loss = (both[0] / both[1]).to(loss.dtype)
+        self.sums = torch.stack([loss.float() * n, torch.tensor(float(n), device=loss.device)])
+        self.work = dist.all_reduce(self.sums, async_op=True)   # a small collective per batch, not waited for here
+
+    def after_batch(self):
+        "The batch's loss averaged over the ranks, weighted by their batch sizes: every rank records, and decides on, the same."
+        if self.work is None: return   # no loss this batch
+        self.work.wait()   # on the CPU the sum is ready after this; on CUDA it is queued on the stream (no host sync)
+        self.work = None
+        self.learn.loss = (self.sums[0] / self.sums[1]).to(self.learn.loss.dtype)
 
     def after_train(self):
         "Validate through the plain module: DDP's forward may broadcast buffers (a collective), and validation shares differ in size."
@@ -219,6 +226,8 @@ class DistributedTrainer(Callback):
         self._restore()
 
     def _restore(self):
+        if self.work is not None: self.work.wait()   # a fit stopped between after_loss and after_batch
+        self.work = None
         if self.ddp is not None: self.learn.model = self.ddp.module
         if self.plain_dls is not None: self.learn.dls = self.plain_dls
         for parent, name, bn in self.sync_bns: setattr(parent, name, bn)   # parameters and buffers were shared
