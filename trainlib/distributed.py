@@ -151,6 +151,7 @@ def _gather_accum(m):
     parts = [None] * dist.get_world_size()
     dist.all_gather_object(parts, mine)   # pickled through the process group: once per validation
     parts = [p for p in parts if p is not None]
+    if not parts: return   # no rank validated a batch (a cancelled validation): nothing to compute, as in one process
     m.preds = [torch.cat([p for p, _ in parts]).to(device)]
     m.targs = [torch.cat([t for _, t in parts]).to(device)]
 
