@@ -167,11 +167,13 @@ class DistributedTrainer(Callback):
         self.plain_dls = None    # the Learner's own DataLoaders, put back after the fit
         self.sync_bns = []       # (parent, name, batch norm) replaced by SyncBatchNorm for the fit
         self.work = None         # the all-reduce of this batch's loss, started in after_loss
+        self.in_fit = False      # from before_fit to cleanup_fit: every rank saves (the trackers' saves), rank 0's write awaited
 
     def before_fit(self):
         "Shard the data, put the model on this rank's device and wrap it; nothing outside a process group."
         self.run = _distributed()
         if not self.run: return
+        self.in_fit = True
         learn, rank, world = self.learn, rank_distrib(), num_distrib()
         device = _rank_device(learn)
         self.plain_dls = learn.dls
@@ -225,6 +227,7 @@ class DistributedTrainer(Callback):
     def cleanup_fit(self):
         "The same, however the fit ended."
         self._restore()
+        self.in_fit = False
 
     def _restore(self):
         if self.work is not None: self.work.wait()   # a fit stopped between after_loss and after_batch
@@ -265,13 +268,17 @@ Learner.distrib_ctx = distrib_ctx  # added by 08_distributed
 # %% ../nbs/08_distributed.ipynb #30332bd3
 def _save_rank0(self, name,    # the file is `path/models/<name>.pth`
                 with_opt=True):  # also save the optimizer's state
-    "03's `Learner.save` with the plain model's keys, written by rank 0 alone; under a process group every rank waits for it."
+    "03's `Learner.save` with the plain model's keys, written by rank 0 alone; during a data-parallel fit every rank waits for it."
     model = self.model
     self.model = _unwrap(model)   # keys without DDP's 'module.': the checkpoint loads into the plain model
     try: file = _save(self, name, with_opt) if rank_distrib() == 0 else self.path/'models'/f'{name}.pth'
     finally: self.model = model
-    if _distributed(): dist.barrier()   # no rank reads the checkpoint before rank 0 has written it
+    if _distributed() and _in_distrib_fit(self): dist.barrier()   # no rank reads the checkpoint before rank 0 has written it
     return file
+
+def _in_distrib_fit(learn):
+    "True from a DistributedTrainer's before_fit to its cleanup_fit: every rank saves then (the trackers decide alike)."
+    return any(isinstance(cb, DistributedTrainer) and cb.in_fit for cb in learn.cbs)
 
 def _print_rank0(self, *args, sep=' ', end='\n'):
     "03's `Learner.print`, on rank 0 only: one message, not one per process."
