@@ -194,7 +194,8 @@ class DistributedTrainer(Callback):
         loss = self.learn.loss
         if loss is None: return
         n = _batch_size(self.learn.yb)
-        self.sums = torch.stack([loss.float() * n, torch.tensor(float(n), device=loss.device)])
+        # torch.full fills on the device; torch.tensor(n, device='cuda') would copy from the host and wait for the stream
+        self.sums = torch.stack([loss.float() * n, torch.full((), float(n), device=loss.device)])
         self.work = dist.all_reduce(self.sums, async_op=True)   # a small collective per batch, not waited for here
 
     def after_batch(self):
