@@ -101,7 +101,10 @@ def _shard_loader(dl, rank, world, seed, pad, name):
     _check_size(len(tdl.dataset), world, name)
     indices = _EpochIndices(len(tdl.dataset), rank, world, seed, shuffle, pad)
     return torch.utils.data.DataLoader(tdl.dataset, tdl.batch_size, sampler=indices, num_workers=tdl.num_workers,
-                                       collate_fn=tdl.collate_fn, pin_memory=tdl.pin_memory, drop_last=tdl.drop_last)
+                                       collate_fn=tdl.collate_fn, pin_memory=tdl.pin_memory, drop_last=tdl.drop_last,
+                                       worker_init_fn=tdl.worker_init_fn, persistent_workers=tdl.persistent_workers,
+                                       prefetch_factor=tdl.prefetch_factor, timeout=tdl.timeout,
+                                       multiprocessing_context=tdl.multiprocessing_context)
 
 def _same_seed(device):
     "A seed drawn from the global torch generator on every rank (so their streams stay aligned), rank 0's sent to all."
