@@ -11,7 +11,7 @@ import torch.distributed as dist
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from .data import DataLoader, DataLoaders, _DeviceLoader, default_device
-from .callbacks import Callback, Learner, AvgMetric, AccumMetric, _batch_size, _print, save as _save
+from .callbacks import Callback, Learner, AvgMetric, AccumMetric, ProgressCallback, _batch_size, _print, save as _save
 from .tracker import CSVLogger
 from .lrfind import LRFinder
 
@@ -294,6 +294,13 @@ def _csv_before_fit_rank0(self):
     if rank_distrib() != 0: self.run = False
     else: _csv_before_fit(self)
 
+_progress_before_fit = ProgressCallback.before_fit
+def _progress_before_fit_rank0(self):
+    "03's `ProgressCallback.before_fit` on rank 0; the other ranks show no bars and no table (one of each, not one per rank)."
+    if rank_distrib() != 0: self.run = False
+    else: _progress_before_fit(self)
+
 Learner.save = _save_rank0                        # replaced by 08_distributed: rank 0 writes, the plain model's keys
 Learner.print = _print_rank0                   # replaced by 08_distributed: rank 0 prints
 CSVLogger.before_fit = _csv_before_fit_rank0   # replaced by 08_distributed: rank 0 logs
+ProgressCallback.before_fit = _progress_before_fit_rank0   # replaced by 08_distributed: rank 0 shows progress
