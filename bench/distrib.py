@@ -3,12 +3,13 @@
     python bench/distrib.py [--epochs 5] [--repeats 3] [--write results-distrib-cpu.md]
 
 The job: the MNIST MLP (784-50-10) on the digits shipped with trainlib (4,000 training images), Adam, fit_one_cycle,
-global batch size 64 (one process: batches of 64, and no DDP: `distrib_ctx` is a no-op in a one-process run; two:
-32 each), validation each epoch. Each run is one torchrun
-launch; after a first, untimed one-epoch fit (DDP's setup and gloo's first connections), rank 0 times a second
-`fit_one_cycle` alone (after a barrier: not the start of the processes, nor the imports) and reports training samples per second (epochs x 4,000 / seconds). Launches alternate 1 and 2 processes; the median of
-`--repeats` is reported, with the scaling (2 processes' samples/s over 1's; 2.0 would be perfect). With --write, the
-table goes to bench/<file> as markdown."""
+global batch size 64, validation each epoch. One process: batches of 64, run with plain `python`, where
+`distrib_ctx` is a no-op (no DDP). Two processes: batches of 32 each, under torchrun (gloo, 127.0.0.1). After a
+first, untimed one-epoch fit (DDP's setup and gloo's first connections), rank 0 times a second `fit_one_cycle` alone
+(after a barrier: not the start of the processes, nor the imports) and reports training samples per second
+(epochs x 4,000 / seconds) and the time per step; the two-process runs also time one all-reduce of a scalar and of
+all the gradients. Launches alternate 1 and 2 processes; the median of `--repeats` is reported, with the scaling
+(2 processes' samples/s over 1's; 2.0 would be perfect). With --write, the table goes to bench/<file> as markdown."""
 import argparse, json, os, platform, socket, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
 
@@ -53,8 +54,10 @@ def launch(nproc, epochs):
     with tempfile.TemporaryDirectory() as d:
         out = Path(d)/'result.json'
         env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=str(root))
-        cmd = [sys.executable, '-m', 'torch.distributed.run', '--nnodes=1', f'--nproc_per_node={nproc}',
-               '--master_addr=127.0.0.1', f'--master_port={free_port()}', __file__, '--worker', str(out), '--epochs', str(epochs)]
+        torchrun = [sys.executable, '-m', 'torch.distributed.run', '--nnodes=1', f'--nproc_per_node={nproc}',
+                    '--master_addr=127.0.0.1', f'--master_port={free_port()}']
+        # one process: plain `python` (under torchrun distrib_ctx would train through DDP, even alone)
+        cmd = (torchrun if nproc > 1 else [sys.executable]) + [__file__, '--worker', str(out), '--epochs', str(epochs)]
         subprocess.run(cmd, env=env, check=True, timeout=600, stdout=subprocess.DEVNULL)
         return json.loads(out.read_text())
 

@@ -30,14 +30,18 @@ def num_distrib():
     return int(os.environ.get('WORLD_SIZE', 1))
 
 def _distributed():
-    "True inside a process group of more than one process: collectives are needed."
-    return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
+    "True inside a process group (under torchrun, even of one process): fits go through DDP and collectives."
+    return dist.is_available() and dist.is_initialized()
+
+def _launched():
+    "Started by torchrun (or another launcher that sets what `init_process_group` reads), one process or more."
+    return all(k in os.environ for k in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT'))
 
 # %% ../nbs/08_distributed.ipynb #cf9a26ee
 def setup_distrib(backend=None):   # 'gloo', 'nccl', ...; None: 'nccl' when CUDA is available, else 'gloo'
     "Join the process group that `torchrun` describes in the environment; return this rank's device (a no-op outside torchrun)."
     if backend is not None and not isinstance(backend, str): raise TypeError(f"backend must be a str or None, got {backend!r}")
-    if num_distrib() == 1 and not dist.is_initialized(): return default_device()
+    if not dist.is_initialized() and not _launched(): return default_device()   # plain `python`: nothing to join
     if backend is None: backend = 'nccl' if torch.cuda.is_available() else 'gloo'
     if backend == 'nccl' and not torch.cuda.is_available():
         raise ValueError("backend 'nccl' needs CUDA, and torch.cuda.is_available() is False: use backend='gloo'")
@@ -254,7 +258,7 @@ def _rank_device(learn):
 @contextmanager
 def distrib_ctx(self, sync_bn=True):   # turn batch norms into SyncBatchNorm on GPUs
     "Inside this block, fits train data-parallel with a `DistributedTrainer` (under torchrun; a no-op outside), rank 0 alone showing progress."
-    if num_distrib() == 1 and not dist.is_initialized():
+    if not dist.is_initialized() and not _launched():   # plain `python`
         yield self
         return
     joined = not dist.is_initialized()

@@ -11,7 +11,8 @@
 #   bench        bench/peers.py --device cuda: the speed table, and a fit under CUDA's sync debug mode 'error'
 #                (bench/.venv is made by bench/setup.sh first if it is missing)
 #   fp16         nbs/07_fp16.ipynb (mixed precision), skipped with a note while the notebook does not exist
-#   distributed  nbs/08_distributed.ipynb, skipped with a note while the notebook does not exist
+#   distributed  nbs/08_distributed.ipynb (its torchrun tests run on the CPU, gloo)
+#   nccl         one process on GPU 0 under torchrun: distrib_ctx on NCCL, the model on cuda:0 trained through DDP
 # Each step's full output goes to a log in $GPU_CHECK_LOGS (default: a new folder under /tmp); a failed step shows
 # its last lines. Exits 1 if a step failed, or at once if there is no CUDA.
 set -uo pipefail
@@ -19,7 +20,7 @@ cd "$(dirname "$0")/../.."
 PY=${PYTHON:-python}
 logs=${GPU_CHECK_LOGS:-$(mktemp -d /tmp/gpu_check.XXXXXX)}
 mkdir -p "$logs"
-ALL_STEPS=(cuda notebooks bench fp16 distributed)
+ALL_STEPS=(cuda notebooks bench fp16 distributed nccl)
 summary=()
 passed=0; failed=0; skipped=0
 
@@ -58,6 +59,33 @@ run_notebook() {  # run_notebook NAME: one notebook's tests, or a note that it d
 }
 step_fp16() { run_notebook 07_fp16; }
 step_distributed() { run_notebook 08_distributed; }
+
+step_nccl() {  # the NCCL path of 08_distributed: one process is enough (a group of one still trains through DDP)
+  local dir; dir=$(mktemp -d)
+  cat >"$dir/nccl_job.py" <<'EOF'
+import torch, torch.distributed as dist
+from trainlib.all import *
+class Seen(Callback):
+    "The model's type and device in training."
+    def before_fit(self): self.seen = set()
+    def before_batch(self):
+        if self.training: self.seen.add((type(self.learn.model).__name__, str(next(self.learn.model.parameters()).device)))
+x, y, xv, yv = get_mnist()
+dls = DataLoaders.from_dsets(Dataset(x, y), Dataset(xv, yv), bs=64)
+learn = Learner(dls, nn.Sequential(nn.Linear(784, 50), nn.BatchNorm1d(50), nn.ReLU(), nn.Linear(50, 10)), F.cross_entropy,
+                metrics=accuracy)
+seen = Seen()
+setup_distrib()
+backend = dist.get_backend()
+with learn.distrib_ctx(), learn.no_logging(): learn.fit_one_cycle(2, 1e-2, cbs=seen)
+teardown_distrib()
+acc = learn.recorder.values[-1][2]
+print(f"backend {backend}, training through {sorted(seen.seen)}, accuracy {acc:.4f}")
+assert backend == 'nccl' and seen.seen == {('DistributedDataParallel', 'cuda:0')} and acc > 0.85, (backend, seen.seen, acc)
+EOF
+  PYTHONPATH="$PWD" timeout 600 "$PY" -m torch.distributed.run --nproc_per_node=1 --master_addr=127.0.0.1 \
+    --master_port=29517 "$dir/nccl_job.py"
+}
 
 run_step() {  # run_step NAME: run step_NAME, log it, add a line to the summary
   local name=$1 log="$logs/$1.log" start=$SECONDS status
