@@ -16,7 +16,7 @@ Timed: building the Learner/optimizer/scaler and training the job's epochs with 
 (same seed, same initial weights everywhere). Variants alternate in a rotating order, medians over repeats, round 0
 is a warm-up. The "× float32" column divides by the same variant's float32 time: what the precision costs or saves.
 """
-import argparse, math, os, platform, re, statistics, tempfile, time, warnings
+import argparse, os, platform, re, statistics, tempfile, time, warnings
 from functools import partial
 from pathlib import Path
 import torch
@@ -24,6 +24,7 @@ from torch import nn
 import torch.nn.functional as F
 
 import trainlib.all as tl
+from jobs import Job, mnist_job   # bench/jobs.py
 import trainlib.fp16  # noqa: F401  Learner.to_fp16/to_bf16, whether or not trainlib.all imports 07_fp16 yet
 
 warnings.filterwarnings("ignore")
@@ -31,28 +32,7 @@ LR, DIV, DIV_FINAL, PCT, MOMS = 0.1, 25., 1e5, 0.25, (0.95, 0.85, 0.95)
 PRECISIONS = ['fp32', 'bf16', 'fp16']
 NAMES = {'fp32': 'float32', 'bf16': 'bfloat16 autocast', 'fp16': 'float16 autocast + GradScaler'}
 
-# ---------------------------------------------------------------- jobs
-class Job:
-    "Data, model and loss of one benchmark job."
-    def __init__(self, name, x, y, xv, yv, make_model, bs, epochs, device):
-        self.name, self.make_model, self.bs, self.epochs, self.device = name, make_model, bs, epochs, torch.device(device)
-        self.x, self.y, self.xv, self.yv = (t.to(self.device) for t in (x, y, xv, yv))
-        self.n_batches = epochs * math.ceil(len(x) / bs)
-
-    def model(self, seed=0):
-        torch.manual_seed(seed)
-        return self.make_model().to(self.device)
-
-    @torch.no_grad()
-    def score(self, model):
-        model.eval()
-        return (model(self.xv).argmax(1) == self.yv).float().mean().item()
-
-def mnist_job(device):
-    x, y, xv, yv = tl.get_mnist()
-    mlp = lambda: nn.Sequential(nn.Linear(784, 50), nn.ReLU(), nn.Linear(50, 10))
-    return Job('MNIST MLP 784-50-10, bs 64', x, y, xv, yv, mlp, 64, 3, device)
-
+# ---------------------------------------------------------------- jobs (Job and mnist_job: bench/jobs.py)
 def conv(ni, nf): return [nn.Conv2d(ni, nf, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(nf), nn.ReLU()]
 
 def cnn_job(device):

@@ -20,7 +20,7 @@ path has not been run on a GPU yet: no GPU was lent to the session that wrote it
 Every one-cycle schedule is the same: lr from 0.1/25 up to 0.1 over the first 25% (cosine), down to 0.1/1e5;
 momentum 0.95 -> 0.85 -> 0.95. Progress bars and loggers are off everywhere. Timed: building the
 Learner/Trainer/optimizer and training; not timed: making the model (same seed, same initial weights for all)."""
-import argparse, contextlib, io, logging, math, os, platform, re, statistics, subprocess, sys, tempfile, time, warnings
+import argparse, contextlib, io, logging, os, platform, re, statistics, subprocess, sys, tempfile, time, warnings
 from functools import partial
 from pathlib import Path
 import torch
@@ -37,40 +37,18 @@ import trainlib.all as tl
 import fastai.basics as fa
 import fastai.callback.all  # noqa: F401  fit_one_cycle, lr_find and the progress bar, as a fastai user has them
 import lightning as L
+from jobs import Job, mnist_job   # bench/jobs.py
 
 ROOT = Path(__file__).resolve().parent.parent
 LR, EPOCHS, DIV, DIV_FINAL, PCT, MOMS = 0.1, 3, 25., 1e5, 0.25, (0.95, 0.85, 0.95)
 
-# ---------------------------------------------------------------- jobs
-class Job:
-    "Data, model and loss of one benchmark job; `score(model)` is what all variants must agree on."
-    def __init__(self, name, x, y, xv, yv, make_model, loss_func, bs, metric_name, device):
-        self.name, self.make_model, self.loss_func, self.bs, self.metric_name = name, make_model, loss_func, bs, metric_name
-        self.device = torch.device(device)
-        self.x, self.y, self.xv, self.yv = (t.to(self.device) for t in (x, y, xv, yv))
-        self.n_batches = EPOCHS * math.ceil(len(x) / bs)
-
-    def model(self, seed=0):
-        torch.manual_seed(seed)
-        return self.make_model().to(self.device)
-
-    @torch.no_grad()
-    def score(self, model):
-        model.eval()
-        pred = model(self.xv)
-        if self.metric_name == 'accuracy': return (pred.argmax(1) == self.yv).float().mean().item()
-        return F.mse_loss(pred, self.yv).item()
-
-def mnist_job(device):
-    x, y, xv, yv = tl.get_mnist()
-    mlp = lambda: nn.Sequential(nn.Linear(784, 50), nn.ReLU(), nn.Linear(50, 10))
-    return Job('MNIST MLP 784-50-10, bs 64', x, y, xv, yv, mlp, F.cross_entropy, 64, 'accuracy', device)
-
+# ---------------------------------------------------------------- jobs (the MNIST one shared with bench/amp.py)
 def overhead_job(device):
     g = torch.Generator().manual_seed(0)
     x = torch.randn(1600, 1, generator=g); xv = torch.randn(320, 1, generator=g)
     f = lambda t: 2 * t + 3 + 0.1 * torch.randn(t.shape, generator=g)
-    return Job('Linear(1,1), bs 16 (overhead)', x, f(x), xv, f(xv), lambda: nn.Linear(1, 1), F.mse_loss, 16, 'valid mse', device)
+    return Job('Linear(1,1), bs 16 (overhead)', x, f(x), xv, f(xv), lambda: nn.Linear(1, 1), 16, EPOCHS, device,
+               F.mse_loss, 'valid mse')
 
 # ---------------------------------------------------------------- variants
 def one_cycle(opt, total_steps):
