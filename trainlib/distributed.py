@@ -21,12 +21,12 @@ __all__ = ['rank_distrib', 'num_distrib', 'setup_distrib', 'teardown_distrib', '
 # %% ../nbs/08_distributed.ipynb #5ebc85f7
 def rank_distrib():
     "This process's rank among all the processes of the run: 0 outside a distributed run."
-    if dist.is_available() and dist.is_initialized(): return dist.get_rank()
+    if _distributed(): return dist.get_rank()
     return int(os.environ.get('RANK', 0))
 
 def num_distrib():
     "The number of processes of the run (the world size): 1 outside a distributed run."
-    if dist.is_available() and dist.is_initialized(): return dist.get_world_size()
+    if _distributed(): return dist.get_world_size()
     return int(os.environ.get('WORLD_SIZE', 1))
 
 def _distributed():
@@ -54,7 +54,7 @@ def setup_distrib(backend=None):   # 'gloo', 'nccl', ...; None: 'nccl' when CUDA
 
 def teardown_distrib():
     "Leave the process group, if this process is in one."
-    if dist.is_available() and dist.is_initialized(): dist.destroy_process_group()
+    if _distributed(): dist.destroy_process_group()
 
 # %% ../nbs/08_distributed.ipynb #a065bc85
 def _shard(idxs, rank, world, pad):
