@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 import numpy as np
 import torch
+from .core import check_int
 
 # %% auto #0
 __all__ = ['MNIST_URL', 'MNIST_FILES', 'get_mnist', 'Dataset', 'Sampler', 'collate', 'default_device', 'to_device', 'DataLoader',
@@ -69,19 +70,13 @@ class Dataset:
     def __repr__(self): return f'{type(self).__name__}(len={len(self)}, tensors={len(self.tensors)})'
 
 # %% ../nbs/00_data.ipynb #9663827c
-def _check_bs(bs):
-    if isinstance(bs, bool) or not isinstance(bs, int) or bs <= 0:
-        raise ValueError(f"bs (batch size) must be a positive int, got {bs!r}")
-
 class Sampler:
     "Yields index tensors of at most `bs` indices into `n_or_ds` items, in a new random order each epoch if `shuffle`."
     def __init__(self, n_or_ds, bs, shuffle=False, drop_last=False):
-        _check_bs(bs)
-        if isinstance(n_or_ds, bool) or not (isinstance(n_or_ds, int) or hasattr(n_or_ds, '__len__')):
-            raise TypeError(f"n_or_ds must be a number of items (an int) or a dataset with a length, got {n_or_ds!r}")
-        self.n = n_or_ds if isinstance(n_or_ds, int) else len(n_or_ds)
-        if self.n < 0: raise ValueError(f"the number of items must be >= 0, got {self.n}")
-        self.bs, self.shuffle, self.drop_last = bs, shuffle, drop_last
+        self.bs = check_int('bs', bs, low=1)
+        if hasattr(n_or_ds, '__len__'): self.n = len(n_or_ds)
+        else: self.n = check_int('n_or_ds (a number of items, or a dataset with a length)', n_or_ds)
+        self.shuffle, self.drop_last = shuffle, drop_last
     def __len__(self): return self.n // self.bs if self.drop_last else -(-self.n // self.bs)
     def __iter__(self):
         idxs = torch.randperm(self.n) if self.shuffle else torch.arange(self.n)
@@ -223,8 +218,7 @@ class DataLoaders:
                  n_inp=None):      # how many elements of a batch are inputs; None: the Learner takes all but the last
         _check_loader(train, 'train')
         if valid is not None: _check_loader(valid, 'valid')
-        if n_inp is not None and (isinstance(n_inp, bool) or not isinstance(n_inp, int) or n_inp < 1):
-            raise ValueError(f"n_inp must be a positive int or None, got {n_inp!r}")
+        if n_inp is not None: check_int('n_inp', n_inp, low=1)
         if device is None:
             devices = {torch.device(dl.device) for dl in (train, valid) if getattr(dl, 'device', None) is not None}
             if len(devices) > 1:
