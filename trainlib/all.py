@@ -9,16 +9,19 @@ __all__ = []
 import torch
 from torch import nn
 import torch.nn.functional as F
-from . import data, loss, training, callbacks, anneal, lrfind, tracker, fp16, distributed
+from . import (core, data, loss, training, callbacks, training_callbacks, anneal, lrfind, tracker, fp16,
+                      distributed)
+from .core import *
 from .data import *
 from .loss import *
 from .training import *
 from .callbacks import *
+from .training_callbacks import *
 from .anneal import *
 from .lrfind import *
 from .tracker import *
 from .fp16 import *
 from .distributed import *
 
-__all__ = (['torch', 'nn', 'F'] + data.__all__ + loss.__all__ + training.__all__ + callbacks.__all__ + anneal.__all__
-           + lrfind.__all__ + tracker.__all__ + fp16.__all__ + distributed.__all__)
+_modules = [core, data, loss, training, callbacks, training_callbacks, anneal, lrfind, tracker, fp16, distributed]
+__all__ = list(dict.fromkeys(['torch', 'nn', 'F'] + [name for m in _modules for name in m.__all__]))   # once each

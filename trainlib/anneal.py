@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_anneal.ipynb #a3e19994
 from __future__ import annotations
-import bisect, math, numbers
+import bisect, math
 from functools import partial
 import numpy as np
 import torch
@@ -112,8 +112,10 @@ def combined_cos(pct, start, middle, end):
     return combine_scheds([pct, 1 - pct], [SchedCos(start, middle), SchedCos(middle, end)])
 
 # %% ../nbs/04_anneal.ipynb #c2757496
-from .training import get_hyper, set_hyper, _check_hyper, _check_lr, _hyper_key
-from .callbacks import Callback, Learner, _as_list, _lr_list
+from .core import check_hyper, check_lr, check_int, check_number
+from .training import get_hyper, set_hyper, _hyper_key
+from .learner import Callback, Learner, _as_list, _lr_list, _check_fit_args, _check_moms
+from .training_callbacks import BnFreeze, _has_bn
 
 # %% ../nbs/04_anneal.ipynb #99280424
 def _direct_key(opt, name):
@@ -166,40 +168,17 @@ def _group_lrs(learn, lr):
 
 # %% ../nbs/04_anneal.ipynb #f9057ce7
 def _check_pct(name, pct):
-    "`pct` if it is a number in [0, 1]; else an error naming `name` and `pct`."
-    if isinstance(pct, bool) or not isinstance(pct, numbers.Real): raise TypeError(f"{name} must be a number in [0, 1], got {pct!r}")
-    if not 0 <= pct <= 1: raise ValueError(f"{name} must be in [0, 1], got {pct!r}")   # NaN fails this too
-    return pct
-
-def _check_int(name, value, low=0):
-    "`value` if it is an int >= `low` (epochs and cycles are whole); else an error naming `name` and `value`."
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral): raise TypeError(f"{name} must be an int >= {low}, got {value!r}")
-    if value < low: raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
-    return int(value)
-
-def _check_moms(moms):
-    "`moms` if it is None (no momentum schedule) or (start, middle, end), 3 finite numbers >= 0; else an error naming it."
-    if moms is None: return None
-    if not isinstance(moms, (list, tuple, np.ndarray)): raise TypeError(f"moms must be (start, middle, end) or None, got {moms!r}")
-    if len(moms) != 3: raise ValueError(f"moms must be (start, middle, end) or None, got {moms!r}")
-    for i, mom in enumerate(moms): _check_hyper(f'moms[{i}]', mom)
-    return moms
-
-def _check_fit_args(n_epoch, wd, start_epoch):
-    "Check what every `fit_*` hands on to `fit`: whole `n_epoch` and `start_epoch`, in order, and `wd` (None or >= 0)."
-    _check_int('n_epoch', n_epoch)
-    if wd is not None: _check_hyper('wd', wd)
-    if _check_int('start_epoch', start_epoch) > n_epoch:
-        raise ValueError(f"start_epoch must be in [0, n_epoch={n_epoch}], got {start_epoch!r}")
+    "`pct` if it is a number in [0, 1] (a share of training); else a ValueError naming `name` and `pct`."
+    return check_number(name, pct, high=1)
 
 # %% ../nbs/04_anneal.ipynb #aada65e5
 def _check_one_cycle(learn, n_epoch, lr_max=None, div=25., div_final=1e5, pct_start=0.25, wd=None, moms=None,
                      cbs=None, reset_opt=False, start_epoch=0):
     "Check the arguments of `fit_one_cycle` (its signature, defaults included); changes nothing."
-    _check_fit_args(n_epoch, wd, start_epoch)
-    if lr_max is not None: _group_lrs(learn, _check_lr('lr_max', lr_max))
-    _check_hyper('div', div, positive=True)
-    _check_hyper('div_final', div_final, positive=True)
+    _check_fit_args(n_epoch, wd=wd, start_epoch=start_epoch)
+    if lr_max is not None: _group_lrs(learn, check_lr('lr_max', lr_max))
+    check_hyper('div', div, positive=True)
+    check_hyper('div_final', div_final, positive=True)
     _check_pct('pct_start', pct_start)
     _check_moms(learn.moms if moms is None else moms)
 
@@ -233,9 +212,8 @@ def fit_flat_cos(self, n_epoch,      # epochs to train
                  reset_opt=False,    # make a new optimizer first
                  start_epoch=0):     # resume the schedule at this epoch
     "Fit `self.model` for `n_epoch` epochs at a flat `lr`, then anneal it by a cosine."
-    _check_fit_args(n_epoch, wd, start_epoch)
-    if lr is not None: _check_lr('lr', lr)
-    _check_hyper('div_final', div_final, positive=True)
+    _check_fit_args(n_epoch, lr, wd, start_epoch)
+    check_hyper('div_final', div_final, positive=True)
     _check_pct('pct_start', pct_start)
     lr = _group_lrs(self, lr)
     scheds = {'lr': combined_cos(pct_start, lr, lr, lr / div_final)}
@@ -254,12 +232,12 @@ def fit_sgdr(self, n_cycles,         # number of cosine cycles
              start_epoch=0):         # resume the schedule at this epoch
     "Fit `self.model` for `n_cycles` cosine annealings of the lr from `lr_max` to 0, each `cycle_mult` times the last."
     for name, value in [('n_cycles', n_cycles), ('cycle_len', cycle_len), ('cycle_mult', cycle_mult)]:
-        _check_int(name, value, low=1)   # epochs are whole
-    if lr_max is not None: _check_lr('lr_max', lr_max)
+        check_int(name, value, low=1)   # epochs are whole
+    if lr_max is not None: check_lr('lr_max', lr_max)
     lr_max = _group_lrs(self, lr_max)
     cycle_lens = [cycle_len * cycle_mult ** i for i in range(n_cycles)]
     n_epoch = sum(cycle_lens)
-    _check_fit_args(n_epoch, wd, start_epoch)
+    _check_fit_args(n_epoch, wd=wd, start_epoch=start_epoch)
     scheds = {'lr': combine_scheds([n / n_epoch for n in cycle_lens], [SchedCos(lr_max, 0) for _ in cycle_lens])}
     self.fit(n_epoch, cbs=[ParamScheduler(scheds)] + _as_list(cbs), reset_opt=reset_opt, wd=wd, start_epoch=start_epoch)
 
@@ -274,11 +252,13 @@ def fine_tune(self, epochs,          # epochs to train with all groups unfrozen
               div=5.0,               # the unfrozen fit_one_cycle starts at its peak lr / div
               **kwargs):             # passed to both fit_one_cycle calls (wd, moms, cbs, ...)
     "Train the last param group alone for `freeze_epochs`, then all of them for `epochs` with discriminative lrs."
-    _check_int('epochs', epochs)
-    _check_int('freeze_epochs', freeze_epochs)
-    base_lr = _check_hyper('base_lr', base_lr, positive=True)
-    lr_mult = _check_hyper('lr_mult', lr_mult, positive=True)
+    check_int('epochs', epochs)
+    check_int('freeze_epochs', freeze_epochs)
+    base_lr = check_hyper('base_lr', base_lr, positive=True)
+    lr_mult = check_hyper('lr_mult', lr_mult, positive=True)
     frozen = dict(lr_max=slice(base_lr), pct_start=0.99, **kwargs)
+    if _has_bn(self.model) and not any(isinstance(cb, BnFreeze) for cb in self.cbs):   # the frozen body's statistics
+        frozen['cbs'] = [BnFreeze()] + _as_list(kwargs.get('cbs'))                       # stay put (03e)
     unfrozen = dict(lr_max=slice(base_lr / 2 / lr_mult, base_lr / 2), pct_start=pct_start, div=div, **kwargs)
     # check both calls now: freeze() changes the model, and an error after it would leave the model frozen
     _check_one_cycle(self, freeze_epochs, **frozen)

@@ -5,33 +5,23 @@
 # %% ../nbs/08_distributed.ipynb #a90b3b45
 from __future__ import annotations
 import math, os
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
+from functools import partial
 import torch
 import torch.distributed as dist
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
+from .core import rank_distrib, num_distrib, _distributed
 from .data import DataLoader, DataLoaders, _DeviceLoader, default_device
-from .callbacks import Callback, Learner, AvgMetric, AccumMetric, ProgressCallback, _batch_size, _print, save as _save
-from .tracker import CSVLogger
+from .learner import Callback, Learner
+from .metrics import _batch_size
 from .lrfind import LRFinder
 
 # %% auto #0
-__all__ = ['rank_distrib', 'num_distrib', 'setup_distrib', 'teardown_distrib', 'DistributedTrainer', 'distrib_ctx']
+__all__ = ['setup_distrib', 'teardown_distrib', 'DistributedTrainer', 'distrib_ctx', 'rank_distrib', 'num_distrib']
 
 # %% ../nbs/08_distributed.ipynb #5ebc85f7
-def rank_distrib():
-    "This process's rank among all the processes of the run: 0 outside a distributed run."
-    if _distributed(): return dist.get_rank()
-    return int(os.environ.get('RANK', 0))
-
-def num_distrib():
-    "The number of processes of the run (the world size): 1 outside a distributed run."
-    if _distributed(): return dist.get_world_size()
-    return int(os.environ.get('WORLD_SIZE', 1))
-
-def _distributed():
-    "True inside a process group (under torchrun, even of one process): fits go through DDP and collectives."
-    return dist.is_available() and dist.is_initialized()
+_all_ = ['rank_distrib', 'num_distrib']   # 00_core's, re-exported here: fastai's place for them
 
 def _launched():
     "Started by torchrun (or another launcher that sets what `init_process_group` reads), one process or more."
@@ -123,10 +113,6 @@ def _shard_dls(dls, rank, world, seed):
     return DataLoaders(train, valid, device=dls.device, n_inp=dls.n_inp)
 
 # %% ../nbs/08_distributed.ipynb #8381625d
-def _unwrap(model):
-    "The module inside a DistributedDataParallel; any other model as it is."
-    return model.module if isinstance(model, DistributedDataParallel) else model
-
 def _to_sync_bn(model):
     "Replace each batch norm inside `model` by a SyncBatchNorm sharing its parameters and buffers; return what to put back."
     replaced = []
@@ -137,30 +123,17 @@ def _to_sync_bn(model):
     for parent, name, child in replaced: setattr(parent, name, nn.SyncBatchNorm.convert_sync_batchnorm(child))
     return replaced
 
-def _reduce_valid(recorder, device):
-    "Sum the validation loss and the per-sample metrics over the ranks, and gather the whole-set metrics' predictions."
-    metrics = recorder._metrics
-    sums = [recorder._valid_sum if recorder._valid_sum is not None else torch.zeros((), device=device),
-            torch.tensor(float(recorder._valid_n), device=device)]
-    avg = [m for m in metrics if isinstance(m, AvgMetric)]
-    for m in avg: sums += [m.total if m.total is not None else torch.zeros((), device=device), torch.tensor(float(m.count), device=device)]
-    sums = torch.stack([s.float().reshape(()).to(device) for s in sums])
-    dist.all_reduce(sums)   # one collective for the loss and every per-sample metric
-    recorder._valid_sum, recorder._valid_n = sums[0], int(sums[1])
-    for i, m in enumerate(avg): m.total, m.count = sums[2 + 2 * i], int(sums[3 + 2 * i])
-    for m in metrics:
-        if isinstance(m, AccumMetric): _gather_accum(m)
+def _sum_over(t, device):
+    "`t` summed over every rank, as a new tensor on `device` (the process group's: the GPU under NCCL)."
+    t = t.to(device, copy=True)
+    dist.all_reduce(t)
+    return t
 
-def _gather_accum(m):
-    "Every rank's predictions and targets of an AccumMetric, in rank order, on each rank (for its whole-set `func`)."
-    mine = (torch.cat(m.preds).cpu(), torch.cat(m.targs).cpu()) if m.preds else None
-    device = m.preds[0].device if m.preds else 'cpu'
+def _gather(o):
+    "Every rank's `o`, in rank order (pickled through the process group: for a validation's predictions, once)."
     parts = [None] * dist.get_world_size()
-    dist.all_gather_object(parts, mine)   # pickled through the process group: once per validation
-    parts = [p for p in parts if p is not None]
-    if not parts: return   # no rank validated a batch (a cancelled validation): nothing to compute, as in one process
-    m.preds = [torch.cat([p for p, _ in parts]).to(device)]
-    m.targs = [torch.cat([t for _, t in parts]).to(device)]
+    dist.all_gather_object(parts, o)
+    return parts
 
 # %% ../nbs/08_distributed.ipynb #1716c026
 class DistributedTrainer(Callback):
@@ -174,13 +147,13 @@ class DistributedTrainer(Callback):
         self.plain_dls = None    # the Learner's own DataLoaders, put back after the fit
         self.sync_bns = []       # (parent, name, batch norm) replaced by SyncBatchNorm for the fit
         self.work = None         # the all-reduce of this batch's loss, started in after_loss
-        self.in_fit = False      # from before_fit to cleanup_fit: every rank saves (the trackers' saves), rank 0's write awaited
+        self.finished = False    # after_fit ran: the fit ended normally, and every rank reaches its end
 
     def before_fit(self):
         "Shard the data, put the model on this rank's device and wrap it; nothing outside a process group."
         self.run = _distributed()
         if not self.run: return
-        self.in_fit = True
+        self.finished = False
         learn, rank, world = self.learn, rank_distrib(), num_distrib()
         device = _rank_device(learn)
         self.plain_dls = learn.dls
@@ -222,20 +195,23 @@ class DistributedTrainer(Callback):
         "Reduce the validation loss and metrics over the ranks (weighted by real sample counts), before the Recorder reads them."
         learn = self.learn
         if self.plain_dls is None: return   # `validate` or `get_preds` outside a fit: every rank saw the whole set
-        _reduce_valid(learn.recorder, next(learn.model.parameters()).device)
+        learn.recorder.reduce(partial(_sum_over, device=next(learn.model.parameters()).device), _gather)
 
     def after_epoch(self):
         "The plain model again (an epoch cancelled during training skipped after_train): trackers save its keys."
         self.learn.model = self.ddp.module
 
     def after_fit(self):
-        "Put back the plain model and the Learner's DataLoaders before the trackers' after_fit (loading the best model)."
+        "Wait for rank 0's checkpoints, then put back the plain model and the Learner's DataLoaders (before the trackers' after_fit)."
+        dist.barrier()   # every save of the epochs is written before a SaveModelCallback loads the best model
+        self.finished = True
         self._restore()
 
     def cleanup_fit(self):
-        "The same, however the fit ended."
+        "Put them back however the fit ended; after a fit that ended normally, wait for what rank 0 saved in after_fit."
         self._restore()
-        self.in_fit = False
+        if self.finished: dist.barrier()
+        self.finished = False
 
     def _restore(self):
         if self.work is not None: self.work.wait()   # a fit stopped between after_loss and after_batch
@@ -264,47 +240,8 @@ def distrib_ctx(self, sync_bn=True):   # turn batch norms into SyncBatchNorm on 
     joined = not dist.is_initialized()
     if joined: setup_distrib()
     try:
-        with ExitStack() as stack:
-            stack.enter_context(self.added_cbs(DistributedTrainer(sync_bn)))
-            if rank_distrib() != 0: stack.enter_context(self.no_logging())   # one progress bar and table: rank 0's
-            yield self
+        with self.added_cbs(DistributedTrainer(sync_bn)): yield self
     finally:
         if joined: teardown_distrib()
 
 Learner.distrib_ctx = distrib_ctx  # added by 08_distributed
-
-# %% ../nbs/08_distributed.ipynb #30332bd3
-def _save_rank0(self, name,    # the file is `path/models/<name>.pth`
-                with_opt=True):  # also save the optimizer's state
-    "03's `Learner.save` with the plain model's keys, written by rank 0 alone; during a data-parallel fit every rank waits for it."
-    model = self.model
-    self.model = _unwrap(model)   # keys without DDP's 'module.': the checkpoint loads into the plain model
-    try: file = _save(self, name, with_opt) if rank_distrib() == 0 else self.path/'models'/f'{name}.pth'
-    finally: self.model = model
-    if _distributed() and _in_distrib_fit(self): dist.barrier()   # no rank reads the checkpoint before rank 0 has written it
-    return file
-
-def _in_distrib_fit(learn):
-    "True from a DistributedTrainer's before_fit to its cleanup_fit: every rank saves then (the trackers decide alike)."
-    return any(isinstance(cb, DistributedTrainer) and cb.in_fit for cb in learn.cbs)
-
-def _print_rank0(self, *args, sep=' ', end='\n'):
-    "03's `Learner.print`, on rank 0 only: one message, not one per process."
-    if rank_distrib() == 0: _print(self, *args, sep=sep, end=end)
-
-_csv_before_fit = CSVLogger.before_fit
-def _csv_before_fit_rank0(self):
-    "06's `CSVLogger.before_fit` on rank 0; the other ranks log nothing (one file, written once)."
-    if rank_distrib() != 0: self.run = False
-    else: _csv_before_fit(self)
-
-_progress_before_fit = ProgressCallback.before_fit
-def _progress_before_fit_rank0(self):
-    "03's `ProgressCallback.before_fit` on rank 0; the other ranks show no bars and no table (one of each, not one per rank)."
-    if rank_distrib() != 0: self.run = False
-    else: _progress_before_fit(self)
-
-Learner.save = _save_rank0                        # replaced by 08_distributed: rank 0 writes, the plain model's keys
-Learner.print = _print_rank0                   # replaced by 08_distributed: rank 0 prints
-CSVLogger.before_fit = _csv_before_fit_rank0   # replaced by 08_distributed: rank 0 logs
-ProgressCallback.before_fit = _progress_before_fit_rank0   # replaced by 08_distributed: rank 0 shows progress

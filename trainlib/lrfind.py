@@ -12,9 +12,10 @@ import torch
 __all__ = ['LRFinder', 'valley', 'slide', 'minimum', 'steep', 'SuggestionMethod', 'SuggestedLRs', 'plot_lr_find', 'lr_find']
 
 # %% ../nbs/05_lrfind.ipynb #4e642392
-from .anneal import ParamScheduler, SchedExp, _check_int
-from .callbacks import Learner, Recorder, CancelFitException, CancelValidException, _as_list
-from .training import _check_lr
+from .core import check_int, check_lr
+from .anneal import ParamScheduler, SchedExp
+from .learner import Learner, CancelFitException, CancelValidException, _as_list
+from .metrics import Recorder
 
 # %% ../nbs/05_lrfind.ipynb #6c9a4fe4
 def _copy_state(learn):
@@ -35,8 +36,8 @@ def _load_state(learn, state):
 
 def _check_finder_lr(name, lr):
     "`lr` if it is a finite number > 0, or a list or array of them (one per param group); else an error naming `name` and `lr`."
-    if isinstance(lr, slice): raise TypeError(f"{name} must be a number or a list of numbers, one per param group, got {lr!r}")
-    _check_lr(name, lr)   # a number or a list of numbers, each finite and >= 0
+    if isinstance(lr, slice): raise ValueError(f"{name} must be a number or a list of numbers, one per param group, got {lr!r}")
+    check_lr(name, lr)   # a number or a list of numbers, each finite and >= 0
     if np.any(np.asarray(lr, dtype=float) == 0): raise ValueError(f"{name} must be > 0 (the lr grows by a factor), got {lr!r}")
     return lr
 
@@ -48,7 +49,7 @@ class LRFinder(ParamScheduler):
                  end_lr=10,            # lr `num_it` batches later
                  num_it=100,           # training batches to run at most
                  stop_div=True):       # stop once the smoothed loss passes 4 times its best (for a loss > 0)
-        _check_int('num_it', num_it, low=1)
+        check_int('num_it', num_it, low=1)
         _check_finder_lr('start_lr', start_lr)
         _check_finder_lr('end_lr', end_lr)
         if not np.all(np.asarray(end_lr, dtype=float) > np.asarray(start_lr, dtype=float)):

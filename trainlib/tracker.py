@@ -8,7 +8,10 @@ import csv, io, math, numbers, time
 from pathlib import Path
 import numpy as np
 import torch
-from .callbacks import Callback, CancelFitException, Recorder, ProgressCallback, _format_time, _in_jupyter, _load
+from .core import check_int, check_number
+from .learner import Callback, CancelFitException, _load
+from .metrics import Recorder
+from .progress import ProgressCallback, _format_time, _in_jupyter
 from .training import get_hyper, set_hyper
 from .lrfind import LRFinder
 
@@ -20,16 +23,6 @@ __all__ = ['TerminateOnNaNCallback', 'TrackerCallback', 'EarlyStoppingCallback',
 def _in_lr_find(learn):
     "True while `lr_find` runs: its `LRFinder` is one of the Learner's callbacks for that fit."
     return any(isinstance(cb, LRFinder) for cb in learn.cbs)
-
-def _check_number(name, value, low=0., allow_equal=True):
-    "A TypeError if `value` is not a real number, a ValueError if it is NaN or below `low` (or equal to it, unless `allow_equal`)."
-    if isinstance(value, bool) or not isinstance(value, numbers.Real): raise TypeError(f"{name} must be a number, got {value!r}")
-    if not (value >= low if allow_equal else value > low): raise ValueError(f"{name} must be {'>=' if allow_equal else '>'} {low}, got {value!r}")
-
-def _check_count(name, value):
-    "A TypeError if `value` is not an int, a ValueError if it is negative."
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral): raise TypeError(f"{name} must be an int, got {value!r}")
-    if value < 0: raise ValueError(f"{name} must be an int >= 0, got {value!r}")
 
 # %% ../nbs/06_tracker.ipynb #8e49508b
 class TerminateOnNaNCallback(Callback):
@@ -79,7 +72,7 @@ class TrackerCallback(Callback):
                  min_delta=0.,                # an improvement must beat `best` by more than this
                  reset_on_fit=True):          # start each fit with no best; False: keep the previous fit's
         if not isinstance(monitor, str): raise TypeError(f"monitor must be a column name (a str), got {monitor!r}")
-        _check_number('min_delta', min_delta)
+        check_number('min_delta', min_delta)
         if comp is None: comp = np.less if 'loss' in monitor or 'error' in monitor else np.greater
         self.monitor, self.comp, self.reset_on_fit = monitor, comp, reset_on_fit
         self.min_delta = -min_delta if comp is np.less else min_delta   # compared as comp(value - min_delta, best)
@@ -104,7 +97,23 @@ class TrackerCallback(Callback):
         if self.new_best: self.best = value
 
 # %% ../nbs/06_tracker.ipynb #75ca6e19
-class EarlyStoppingCallback(TrackerCallback):
+class _PatientTracker(TrackerCallback):
+    "A tracker that acts once `monitor` has gone `patience` epochs without improving (early stopping, plateaus)."
+    def __init__(self, monitor, comp, min_delta, patience, reset_on_fit):
+        super().__init__(monitor, comp, min_delta, reset_on_fit)
+        self.patience = check_int('patience', patience)
+
+    def before_fit(self):
+        "No epoch without improvement yet."
+        self.wait = 0
+        super().before_fit()
+
+    def _out_of_patience(self):
+        "Count the epoch just ended (back to 0 on an improvement); True once `patience` epochs went without one."
+        self.wait = 0 if self.new_best else self.wait + 1
+        return not self.new_best and self.wait >= self.patience
+
+class EarlyStoppingCallback(_PatientTracker):
     "Stop the fit once `monitor` has not improved for `patience` epochs."
     order = ProgressCallback.order + 3   # after the table's and the log's row: the epoch that stops the fit is shown
 
@@ -113,23 +122,12 @@ class EarlyStoppingCallback(TrackerCallback):
                  min_delta=0.,                # an improvement must beat `best` by more than this
                  patience=1,                  # epochs without improvement before stopping
                  reset_on_fit=True):          # start each fit with no best
-        super().__init__(monitor, comp, min_delta, reset_on_fit)
-        _check_count('patience', patience)
-        self.patience = patience
-
-    def before_fit(self):
-        "No epoch without improvement yet."
-        self.wait = 0
-        super().before_fit()
+        super().__init__(monitor, comp, min_delta, patience, reset_on_fit)
 
     def after_epoch(self):
         "Count the epochs since the last improvement; at `patience`, stop (`CancelFitException`: after_fit still runs)."
         super().after_epoch()
-        if self.new_best:
-            self.wait = 0
-            return
-        self.wait += 1
-        if self.wait >= self.patience:
+        if self._out_of_patience():
             self.learn.print(f'No improvement since epoch {self.epoch - self.wait}: early stopping')
             raise CancelFitException()
 
@@ -177,7 +175,7 @@ class SaveModelCallback(TrackerCallback):
             _load(self.learn, self.fname, self.with_opt, resume=False)   # the best weights; the epoch and random states stay the run's
 
 # %% ../nbs/06_tracker.ipynb #767bd81f
-class ReduceLROnPlateau(TrackerCallback):
+class ReduceLROnPlateau(_PatientTracker):
     "Divide the learning rate by `factor` once `monitor` has not improved for `patience` epochs."
     order = TrackerCallback.order + 2
 
@@ -188,25 +186,14 @@ class ReduceLROnPlateau(TrackerCallback):
                  factor=10.,                  # the lr is divided by this
                  min_lr=0,                    # but not below this
                  reset_on_fit=True):          # start each fit with no best
-        super().__init__(monitor, comp, min_delta, reset_on_fit)
-        _check_count('patience', patience)
-        _check_number('factor', factor, low=0., allow_equal=False)
-        _check_number('min_lr', min_lr)
-        self.patience, self.factor, self.min_lr = patience, factor, min_lr
-
-    def before_fit(self):
-        "No epoch without improvement yet."
-        self.wait = 0
-        super().before_fit()
+        super().__init__(monitor, comp, min_delta, patience, reset_on_fit)
+        self.factor = check_number('factor', factor, low_open=True)
+        self.min_lr = check_number('min_lr', min_lr)
 
     def after_epoch(self):
         "Count the epochs since the last improvement; at `patience`, divide every param group's lr and count again."
         super().after_epoch()
-        if self.new_best:
-            self.wait = 0
-            return
-        self.wait += 1
-        if self.wait < self.patience: return
+        if not self._out_of_patience(): return
         self.wait = 0
         old = get_hyper(self.opt, 'lr')
         set_hyper(self.opt, 'lr', [max(lr / self.factor, self.min_lr) for lr in old])
@@ -217,6 +204,7 @@ class ReduceLROnPlateau(TrackerCallback):
 class CSVLogger(Callback):
     "Write the table's rows (epoch, losses, metrics, time) to `learn.path/fname`, each as its epoch ends; `read_log()` reads them."
     order = Recorder.order + 1   # after the Recorder has the epoch's row, before a tracker may stop the fit
+    rank0_only = True            # one log in a distributed run, written by rank 0
 
     def __init__(self, fname='history.csv',  # the log, relative to `learn.path`
                  append=False):               # add to the file (its header must match) instead of starting it again
@@ -262,6 +250,10 @@ class CSVLogger(Callback):
         if self.file is not None: self.file.close()
         self.file = None
 
+    def __getstate__(self):
+        "Pickled without the open log of a fit running (a file cannot be pickled)."
+        return dict(self.__dict__, file=None, writer=None)
+
     def read_log(self):
         "The last fit's log as a pandas DataFrame (pandas is needed for this method only)."
         if self.log_path is None: raise ValueError("nothing logged yet: read_log needs a fit with this CSVLogger first")
@@ -273,6 +265,7 @@ class ShowGraphCallback(Callback):
     "Plot the smoothed training loss per batch and the validation loss per epoch, redrawn at each epoch's end (in place in Jupyter)."
     order = 65           # after the Recorder has the epoch's row, before EarlyStoppingCallback may stop the fit
     prints = True        # a drawing: `no_logging` takes it out, as it does the progress bars
+    rank0_only = True    # one plot in a distributed run: rank 0's
     run_valid = False
     fig = None           # the matplotlib figure of the last fit
 
