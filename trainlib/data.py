@@ -31,10 +31,10 @@ def _sample_mnist():
     train, valid = rng.permutation(idx[idx % 5 != 0]), rng.permutation(idx[idx % 5 == 0])
     return images[train], labels[train], images[valid], labels[valid]
 
-def get_mnist(full=False,   # False: the digits shipped with trainlib (offline); True: all of MNIST, downloaded once
-              url=None,     # where the four official gzip files live, http(s):// or file:// (None: `MNIST_URL`)
+def get_mnist(full=False,   # False: the shipped digits (offline); True: all of MNIST, downloaded once
+              url=None,     # where the four gzip files live, http(s):// or file:// (None: `MNIST_URL`)
               path=None,    # cache folder for the full download (None: `data_dir()/'mnist'`)
-              files=None):  # file name -> md5: train images, train labels, valid images, valid labels (None: `MNIST_FILES`)
+              files=None):  # name -> md5 of train images/labels, valid images/labels (None: `MNIST_FILES`)
     "MNIST as `(x_train, y_train, x_valid, y_valid)`: float images flattened to 784 in [0,1], int64 labels."
     if not isinstance(full, bool): raise TypeError(f"full must be True or False, got {full!r}")
     arrays = _full_mnist(url, path, files) if full else _sample_mnist()
@@ -43,21 +43,23 @@ def get_mnist(full=False,   # False: the digits shipped with trainlib (offline);
 
 # %% ../nbs/00_data.ipynb #c285d21a
 def _rows(t, idxs):
-    "Rows `idxs` (an int64 tensor) of `t`; of a tensor with `index_select`, cheaper than `t[idxs]` for a batch."
+    "Rows `idxs` (an int64 tensor) of `t`; of a tensor by `index_select`, cheaper than `t[idxs]` for a batch."
     if isinstance(t, torch.Tensor):
-        if idxs.device != t.device:   # a dataset kept on the GPU, sampled on the CPU: the copy there does not block
+        # a dataset kept on the GPU, sampled on the CPU: the copy there does not block
+        if idxs.device != t.device:
             idxs = idxs.to(t.device, non_blocking=t.device.type == 'cuda')
         return t.index_select(0, idxs)
     if isinstance(t, np.ndarray): return t[idxs.cpu().numpy()]
     return [t[i] for i in idxs.tolist()]   # a list, or anything else indexed one item at a time
 
 class Dataset:
-    "Items of several tensors at once: `Dataset(x, y)[i]` is `(x[i], y[i])`, `i` an int, a slice or an index tensor."
+    "Items of several tensors: `Dataset(x, y)[i]` is `(x[i], y[i])`, `i` an int, a slice or an index tensor."
     def __init__(self, *tensors):
         if not tensors: raise ValueError("Dataset needs at least one tensor, e.g. Dataset(x, y); got none")
         for n, t in enumerate(tensors):
             if not hasattr(t, '__len__'):
-                raise TypeError(f"each argument of Dataset needs a length: argument {n} is a {type(t).__name__}, {t!r}")
+                raise TypeError("each argument of Dataset needs a length: "
+                                f"argument {n} is a {type(t).__name__}, {t!r}")
         lengths = [len(t) for t in tensors]
         if len(set(lengths)) > 1:
             raise ValueError(f"the tensors of a Dataset must have the same length, got lengths {lengths}")
@@ -71,7 +73,7 @@ class Dataset:
 
 # %% ../nbs/00_data.ipynb #9663827c
 class Sampler:
-    "Yields index tensors of at most `bs` indices into `n_or_ds` items, in a new random order each epoch if `shuffle`."
+    "Yields index tensors of at most `bs` indices of `n_or_ds` items, shuffled anew each epoch if `shuffle`."
     def __init__(self, n_or_ds, bs, shuffle=False, drop_last=False):
         self.bs = check_int('bs', bs, low=1)
         if hasattr(n_or_ds, '__len__'): self.n = len(n_or_ds)
@@ -84,23 +86,26 @@ class Sampler:
 
 # %% ../nbs/00_data.ipynb #2aa0fdb5
 def collate(b):
-    "Put a list of items together into one batch: `[(x, y), ...]` -> `(xs, ys)`, recursing into tuples, lists and dicts."
+    "One batch from a list of items: `[(x, y), ...]` -> `(xs, ys)`, recursing into tuples, lists and dicts."
     if len(b) == 0: raise ValueError("collate got an empty list of items")
     first = b[0]
     if isinstance(first, torch.Tensor): return torch.stack(b)
-    if isinstance(first, (str, bytes)): return list(b)                         # text stays as it is, one per item
+    if isinstance(first, (str, bytes)): return list(b)   # text stays as it is, one per item
     if isinstance(first, (np.ndarray, np.generic)): return _collate_numpy(b)
-    if isinstance(first, float): return torch.tensor(b, dtype=torch.float64)  # as default_collate: Python floats are doubles
-    if isinstance(first, int): return torch.tensor(b)                         # int64 (bools stay bools)
+    # numbers as default_collate makes them: Python floats are doubles, ints int64 (bools stay bools)
+    if isinstance(first, float): return torch.tensor(b, dtype=torch.float64)
+    if isinstance(first, int): return torch.tensor(b)
     if isinstance(first, Mapping):
         for o in b:
             if o.keys() != first.keys():
-                raise ValueError(f"collate: dict items must have the same keys, got {list(first)} and {list(o)}")
+                raise ValueError("collate: dict items must have the same keys, "
+                                 f"got {list(first)} and {list(o)}")
         return {k: collate([o[k] for o in b]) for k in first}
     if isinstance(first, (tuple, list)):
         for o in b:
             if len(o) != len(first):
-                raise ValueError(f"collate: items must all have the same length, got {len(first)} and {len(o)}")
+                raise ValueError("collate: items must all have the same length, "
+                                 f"got {len(first)} and {len(o)}")
         columns = [collate(list(column)) for column in zip(*b)]
         if hasattr(first, '_fields'): return type(first)(*columns)          # a namedtuple keeps its type
         return tuple(columns) if isinstance(first, tuple) else columns
@@ -109,7 +114,8 @@ def collate(b):
 
 def _collate_numpy(b):
     "numpy arrays stacked into one tensor, numpy scalars made one."
-    if b[0].dtype.kind in 'SaUO': raise TypeError(f"collate cannot make a tensor of numpy items of dtype {b[0].dtype}")
+    if b[0].dtype.kind in 'SaUO':
+        raise TypeError(f"collate cannot make a tensor of numpy items of dtype {b[0].dtype}")
     if isinstance(b[0], np.ndarray): return torch.stack([torch.as_tensor(o) for o in b])
     return torch.as_tensor(np.array(b))
 
@@ -117,13 +123,15 @@ def _collate_numpy(b):
 def default_device():
     "cuda if available, else mps if available, else cpu."
     if torch.cuda.is_available(): return torch.device('cuda')
-    if getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available(): return torch.device('mps')
+    mps = getattr(torch.backends, 'mps', None)   # absent from some builds of torch
+    if mps is not None and mps.is_available(): return torch.device('mps')
     return torch.device('cpu')
 
 # %% ../nbs/00_data.ipynb #6fb6823c
 def to_device(b, device=None):
-    "Move a tensor, or the tensors nested in tuples, lists and dicts of `b`, to `device` (default: `default_device()`)."
-    if not isinstance(device, torch.device): device = default_device() if device is None else torch.device(device)
+    "Move `b`, a tensor or tuples, lists and dicts of them, to `device` (None: `default_device()`)."
+    if device is None: device = default_device()
+    elif not isinstance(device, torch.device): device = torch.device(device)
     if isinstance(b, torch.Tensor):
         if b.device == device: return b   # already there (this runs on every batch)
         # non_blocking only towards cuda: a copy to the cpu must finish before anyone reads it
@@ -135,7 +143,7 @@ def to_device(b, device=None):
 
 # %% ../nbs/00_data.ipynb #4bc839df
 def _takes_index_tensors(ds):
-    "Can `ds[idxs]` fetch a whole batch at once? Tensors, torch's TensorDataset, and a `Dataset` of tensors can."
+    "Can `ds[idxs]` fetch a batch at once? Tensors, torch's TensorDataset and a `Dataset` of tensors can."
     if isinstance(ds, Dataset): return all(isinstance(t, torch.Tensor) for t in ds.tensors)
     return isinstance(ds, (torch.Tensor, torch.utils.data.TensorDataset))
 
@@ -144,27 +152,31 @@ def _tensors(ds):
     return (ds,) if isinstance(ds, torch.Tensor) else ds.tensors
 
 class DataLoader:
-    "Batches of `ds`, chosen by a `Sampler`, put together by `collate_fn` and moved to `device` (None: left as they are)."
-    # Batches of tensors read in order (no shuffle) are views of them: change one in place and the dataset changes.
+    "Batches of `ds` picked by a `Sampler`, put together by `collate_fn`, moved to `device` if not None."
+    # Batches of tensors read in order (no shuffle) are views of them:
+    # change one in place and the dataset changes.
     def __init__(self, ds,              # a `Dataset`, a tensor, or anything with `len` and `ds[i]`
                  bs=64,                 # batch size
                  shuffle=False,         # a new random order every epoch
                  drop_last=False,       # drop the last batch when it is shorter than `bs`
                  collate_fn=collate,    # puts a list of items together into a batch
                  device=None):          # where batches go; None: left where the dataset keeps them
-        if not hasattr(ds, '__len__'): raise TypeError(f"ds must be a dataset with a length, got {type(ds).__name__}")
+        if not hasattr(ds, '__len__'):
+            raise TypeError(f"ds must be a dataset with a length, got {type(ds).__name__}")
         if len(ds) == 0: raise ValueError("DataLoader got an empty dataset (len(ds) == 0)")
         self.sampler = Sampler(ds, bs, shuffle=shuffle, drop_last=drop_last)
         if len(self.sampler) == 0:
-            raise ValueError(f"drop_last=True with bs={bs} larger than the dataset ({len(ds)} items) leaves no batch")
-        self.ds, self.bs, self.shuffle, self.drop_last, self.collate_fn = ds, bs, shuffle, drop_last, collate_fn
+            raise ValueError(f"drop_last=True with bs={bs} larger than the dataset ({len(ds)} items) "
+                             "leaves no batch")
+        self.ds, self.bs, self.shuffle, self.drop_last = ds, bs, shuffle, drop_last
+        self.collate_fn = collate_fn
         self.device = None if device is None else torch.device(device)
         self.whole_batch = collate_fn is collate and _takes_index_tensors(ds)
 
     def __len__(self): return len(self.sampler)
 
     def fetch(self, idxs):
-        "One batch: a single indexing operation when the dataset allows it, else item by item through `collate_fn`."
+        "One batch: one indexing operation if the dataset allows it, else item by item through `collate_fn`."
         if self.whole_batch: return self.ds[idxs]
         return self.collate_fn([self.ds[i] for i in idxs.tolist()])
 
@@ -174,7 +186,7 @@ class DataLoader:
         return not (self.whole_batch and all(t.device == self.device for t in _tensors(self.ds)))
 
     def _slices(self):
-        "The batches in order, as slices of the dataset's tensors: views, no copy (as a hand-written loop cuts them)."
+        "The batches in order, as slices of the dataset's tensors: views, no copy (as a hand-written loop)."
         bs = self.sampler.bs
         for i in range(len(self.sampler)): yield self.ds[i * bs:(i + 1) * bs]
 
@@ -184,7 +196,8 @@ class DataLoader:
         for b in self._slices() if in_order else map(self.fetch, self.sampler):
             yield to_device(b, self.device) if move else b
 
-    def __repr__(self): return f'DataLoader(len={len(self)}, bs={self.bs}, shuffle={self.shuffle}, device={self.device})'
+    def __repr__(self):
+        return f'DataLoader(len={len(self)}, bs={self.bs}, shuffle={self.shuffle}, device={self.device})'
 
 # %% ../nbs/00_data.ipynb #c9ee2b15
 def get_dls(train_ds, valid_ds, bs, **kwargs):
@@ -193,7 +206,7 @@ def get_dls(train_ds, valid_ds, bs, **kwargs):
 
 # %% ../nbs/00_data.ipynb #a6a2a02c
 class _DeviceLoader:
-    "Any sized iterable of batches (PyTorch's DataLoader, a list of batches), each moved to `device` as it comes out."
+    "Any sized iterable of batches (PyTorch's DataLoader, a list), each moved to `device` as it comes out."
     def __init__(self, loader, device=None): self.loader, self.device = loader, device
     def __len__(self): return len(self.loader)
     def __iter__(self):
@@ -206,23 +219,25 @@ class _DeviceLoader:
 
 def _check_loader(dl, name):
     if not (hasattr(dl, '__iter__') and hasattr(dl, '__len__')):
-        raise TypeError(f"{name} must be a DataLoader or another iterable of batches with a length, got {type(dl).__name__}"
-                        " (for datasets use DataLoaders.from_dsets)")
+        raise TypeError(f"{name} must be a DataLoader or another iterable of batches with a length, "
+                        f"got {type(dl).__name__} (for datasets use DataLoaders.from_dsets)")
 
 # %% ../nbs/00_data.ipynb #e2f0890f
 class DataLoaders:
     "A training and a validation loader (or None: no validation) whose batches come out on one device."
-    def __init__(self, train,      # a `DataLoader`, or any iterable of batches with a length (PyTorch's DataLoader)
+    def __init__(self, train,      # a `DataLoader`, or any iterable of batches with a length (e.g. PyTorch's)
                  valid=None,       # the same for validation; None: no validation
-                 device=None,      # where batches go; None: the loaders' own device if any, else `default_device()`
-                 n_inp=None):      # how many elements of a batch are inputs; None: the Learner takes all but the last
+                 device=None,      # where batches go; None: the loaders' device, else `default_device()`
+                 n_inp=None):      # how many elements of a batch are inputs; None: all but the last
         _check_loader(train, 'train')
         if valid is not None: _check_loader(valid, 'valid')
         if n_inp is not None: check_int('n_inp', n_inp, low=1)
         if device is None:
-            devices = {torch.device(dl.device) for dl in (train, valid) if getattr(dl, 'device', None) is not None}
+            devices = {torch.device(dl.device) for dl in (train, valid)
+                       if getattr(dl, 'device', None) is not None}
             if len(devices) > 1:
-                raise ValueError(f"train and valid loaders are on different devices: {sorted(map(str, devices))}")
+                raise ValueError("train and valid loaders are on different devices: "
+                                 f"{sorted(map(str, devices))}")
             device = devices.pop() if devices else default_device()
         self.train = train if isinstance(train, DataLoader) else _DeviceLoader(train)
         self.valid = valid if valid is None or isinstance(valid, DataLoader) else _DeviceLoader(valid)
@@ -257,12 +272,13 @@ class DataLoaders:
                    valid_ds,        # the validation dataset, in order
                    bs=64,           # training batch size; validation batches are twice as large
                    device=None):    # where batches go; None: `default_device()`
-        "DataLoaders from two datasets: training shuffled with batch size `bs`, validation in order with `2*bs`."
+        "DataLoaders from two datasets: training shuffled, batch size `bs`; validation in order, `2*bs`."
         device = default_device() if device is None else device
         return cls(*get_dls(train_ds, valid_ds, bs, device=device))
 
     def __repr__(self):
-        return f'DataLoaders(train={self.train}, valid={self.valid}, device={self.device}, n_inp={self.n_inp})'
+        return (f'DataLoaders(train={self.train}, valid={self.valid}, device={self.device}, '
+                f'n_inp={self.n_inp})')
 
 # %% ../nbs/00_data.ipynb #429a7c34
 def normalize(x, mean, std):
@@ -302,7 +318,7 @@ def _missing_folders(folder):
     return missing
 
 def download_checked(url, dest, md5):
-    "Download `url` to `dest` unless a file with md5 `md5` is already there; a download with another md5 is rejected."
+    "Download `url` to `dest` unless a file of md5 `md5` is there; a download of another md5 is rejected."
     dest = Path(dest)
     if dest.exists() and md5sum(dest) == md5: return dest
     created = _missing_folders(dest.parent)
@@ -313,7 +329,8 @@ def download_checked(url, dest, md5):
             shutil.copyfileobj(response, f)
         got = md5sum(tmp)
         if got != md5:
-            raise ValueError(f"checksum mismatch for {url}: expected md5 {md5}, got {got}; the download was not cached")
+            raise ValueError(f"checksum mismatch for {url}: expected md5 {md5}, got {got}; "
+                             "the download was not cached")
         os.replace(tmp, dest)
     finally:
         if os.path.exists(tmp): os.remove(tmp)
@@ -329,7 +346,8 @@ def read_idx(path):
     if zeros != 0 or dtype != 0x08: raise ValueError(f"{path} is not an IDX file of unsigned bytes")
     shape = struct.unpack('>' + 'I' * ndim, data[4:4 + 4 * ndim])
     arr = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
-    if arr.size != int(np.prod(shape)): raise ValueError(f"{path}: header says {shape}, found {arr.size} bytes")
+    if arr.size != int(np.prod(shape)):
+        raise ValueError(f"{path}: header says {shape}, found {arr.size} bytes")
     return arr.reshape(shape)
 
 # %% ../nbs/00_data.ipynb #3f21ce71
@@ -338,9 +356,9 @@ def _download_mnist(url, dest, md5):
     try: return download_checked(url, dest, md5)
     except (urllib.error.URLError, ConnectionError, TimeoutError) as e:
         raise OSError(f"could not download {url} ({e}). Check the network connection; or pass "
-                      "get_mnist(full=True, url=...) a mirror that has the four MNIST files, or path=... a folder that "
-                      "already holds them; get_mnist() without full=True needs no network: it reads the digits "
-                      "shipped with trainlib") from e
+                      "get_mnist(full=True, url=...) a mirror that has the four MNIST files, "
+                      "or path=... a folder that already holds them; get_mnist() without full=True "
+                      "needs no network: it reads the digits shipped with trainlib") from e
 
 def _full_mnist(url=None, path=None, files=None):
     "All of MNIST from the four official files, downloaded to `path` once and checked, as uint8 numpy arrays."
@@ -348,7 +366,8 @@ def _full_mnist(url=None, path=None, files=None):
     files = MNIST_FILES if files is None else files
     if not isinstance(url, str): raise TypeError(f"url must be a str, got {url!r}")
     if len(files) != 4:
-        raise ValueError(f"files must name 4 files (train images, train labels, valid images, valid labels), got {list(files)}")
+        raise ValueError("files must name 4 files (train images, train labels, valid images, valid labels), "
+                         f"got {list(files)}")
     if not url.endswith('/'): url += '/'
     path = data_dir()/'mnist' if path is None else Path(path)
     arrays = [read_idx(_download_mnist(url + name, path/name, md5)) for name, md5 in files.items()]

@@ -24,7 +24,8 @@ def log_softmax(x, dim=-1):
 def nll(inp, targ):
     "Negative log likelihood: minus the mean of `inp[i, targ[i]]`, `inp` holding log probabilities."
     if inp.ndim != 2 or targ.ndim != 1 or len(inp) != len(targ):
-        raise ValueError(f"nll expects inp of shape (n, classes) and targ of shape (n,), got {tuple(inp.shape)} and {tuple(targ.shape)}")
+        raise ValueError("nll expects inp of shape (n, classes) and targ of shape (n,), "
+                         f"got {tuple(inp.shape)} and {tuple(targ.shape)}")
     return -inp[torch.arange(len(targ), device=targ.device), targ].mean()
 
 # %% ../nbs/01_loss.ipynb #6b76995f

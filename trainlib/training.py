@@ -5,73 +5,12 @@
 # %% ../nbs/02_training.ipynb #5b0710ec
 from __future__ import annotations
 import math
-import numbers
-import numpy as np
 import torch
+from .core import check_hyper, check_int
 from .loss import accuracy
 
 # %% auto #0
 __all__ = ['Optimizer', 'SGD', 'Adam', 'get_hyper', 'set_hyper', 'fit']
-
-# %% ../nbs/02_training.ipynb #16f86a82
-def _check_hyper(name, value, positive=False):
-    "`value` (a 0-d tensor read as a number) if it is a finite number >= 0 (> 0 if `positive`); else an error naming `name` and `value`."
-    bound = '> 0' if positive else '>= 0'
-    number = value.item() if getattr(value, 'ndim', None) == 0 and hasattr(value, 'item') else value
-    if isinstance(number, bool) or not isinstance(number, numbers.Real):
-        raise TypeError(f"{name} must be a finite number {bound}, got {value!r}")
-    if not math.isfinite(number) or number < 0 or (positive and number == 0):
-        raise ValueError(f"{name} must be a finite number {bound}, got {value!r}")
-    return number
-
-# %% ../nbs/02_training.ipynb #2c2a8e14
-def _check_lr(name, lr):
-    "`lr` if it is a number (see `_check_hyper`), a list of numbers (one per param group) or `slice(hi)`/`slice(lo, hi)`."
-    if isinstance(lr, slice):
-        if lr.step is not None or lr.stop is None:
-            raise ValueError(f"{name} must be slice(hi) or slice(lo, hi) with no step, got {lr!r}")
-        for end in (lr.start, lr.stop):
-            if end is None: continue
-            if isinstance(end, bool) or not isinstance(end, numbers.Real):
-                raise TypeError(f"{name} must be slice(hi) or slice(lo, hi) of finite numbers > 0, got {lr!r}")
-            if not math.isfinite(end) or end <= 0:
-                raise ValueError(f"{name} must be slice(hi) or slice(lo, hi) of finite numbers > 0, got {lr!r}")
-        return lr
-    if isinstance(lr, (list, tuple, np.ndarray)):
-        if np.ndim(lr) != 1 or len(lr) == 0:
-            raise ValueError(f"{name} must be a number or a flat, non-empty list of numbers (one per param group), got {lr!r}")
-        for i, value in enumerate(lr): _check_hyper(f"{name}[{i}]", value)
-        return lr
-    return _check_hyper(name, lr)
-
-# %% ../nbs/02_training.ipynb #8a7458ca
-def _make_groups(params, defaults):
-    "torch-style param groups: `params` is an iterable of tensors, or of dicts with a 'params' key."
-    if isinstance(params, torch.Tensor):
-        raise TypeError(f"params must be an iterable of tensors or of dicts, got one tensor of shape {tuple(params.shape)}")
-    params = list(params)
-    if len(params) == 0: raise ValueError("params is empty: the optimizer got no parameters to train")
-    if not isinstance(params[0], dict): params = [{'params': params}]
-    groups, seen = [], {}   # seen: id(parameter) -> the group it is in
-    for i, group in enumerate(params):
-        if not isinstance(group, dict):
-            raise TypeError(f"params must be all tensors or all dicts, got {type(params[0]).__name__} then {type(group).__name__}")
-        group = dict(group)
-        if isinstance(group['params'], torch.Tensor):
-            raise ValueError(f"param group {i} is a single tensor of shape {tuple(group['params'].shape)}, "
-                             "not a list of tensors (did a splitter return model.parameters()?)")
-        group['params'] = list(group['params'])
-        if len(group['params']) == 0: raise ValueError(f"param group {i} has no parameters")
-        for p in group['params']:
-            if not isinstance(p, torch.Tensor): raise TypeError(f"param group {i} holds a {type(p).__name__}, not a tensor")
-            if not p.is_leaf:   # e.g. the rows that list(parameter) gives: views, which a step would not update
-                raise ValueError(f"param group {i} holds a tensor computed from others (shape {tuple(p.shape)}): optimizers step leaf tensors such as model.parameters()")
-            if id(p) in seen:
-                raise ValueError(f"a parameter of shape {tuple(p.shape)} appears twice (param groups {seen[id(p)]} and {i})")
-            seen[id(p)] = i
-        for name, value in defaults.items(): group.setdefault(name, value)
-        groups.append(group)
-    return groups
 
 # %% ../nbs/02_training.ipynb #f1d67855
 def _hypers(group):
@@ -83,7 +22,7 @@ def _copied(value):
     return value.clone() if isinstance(value, torch.Tensor) else value
 
 class _BaseOptimizer:
-    "Param groups and per-parameter state, shared by `SGD` and `Adam`: subclasses check their hyper-parameters and write `step`."
+    "Param groups and per-parameter state for `SGD` and `Adam`, which add their checks and their `step`."
     def __init__(self, params, defaults):
         self.param_groups = _make_groups(params, defaults)
         self.state = {}   # parameter -> its buffers, made at its first step (e.g. {'grad_avg': tensor})
@@ -101,25 +40,29 @@ class _BaseOptimizer:
         return {'state': state, 'param_groups': groups}
 
     def load_state_dict(self, sd):
-        "Restore what `state_dict` returned onto the same layout of parameters; nothing changes if it does not fit."
+        "Restore what `state_dict` returned, onto the same parameters; nothing changes if it does not fit."
         saved_groups = sd['param_groups']
         if len(saved_groups) != len(self.param_groups):
-            raise ValueError(f"state_dict has {len(saved_groups)} param groups, this optimizer has {len(self.param_groups)}")
+            raise ValueError(f"state_dict has {len(saved_groups)} param groups, "
+                             f"this optimizer has {len(self.param_groups)}")
         params = {}   # saved number -> this optimizer's parameter, group by group as torch matches them
         for i, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
             if len(saved['params']) != len(group['params']):
-                raise ValueError(f"saved param group {i} has {len(saved['params'])} parameters, this one has {len(group['params'])}")
+                raise ValueError(f"saved param group {i} has {len(saved['params'])} parameters, "
+                                 f"this one has {len(group['params'])}")
             if sorted(_hypers(saved)) != sorted(_hypers(group)):
                 raise ValueError(f"saved param group {i} has hyper-parameters {sorted(_hypers(saved))}, "
                                  f"this optimizer's have {sorted(_hypers(group))}")
             params.update(zip(saved['params'], group['params']))
         state = {}
         for number, saved in sd['state'].items():
-            if number not in params: raise ValueError(f"state_dict has state for parameter {number}, which no param group holds")
+            if number not in params:
+                raise ValueError(f"state_dict has state for parameter {number}, which no param group holds")
             p = params[number]
             for name, value in saved.items():
                 if isinstance(value, torch.Tensor) and value.shape != p.shape:
-                    raise ValueError(f"saved {name!r} of parameter {number} has shape {tuple(value.shape)}, the parameter {tuple(p.shape)}")
+                    raise ValueError(f"saved {name!r} of parameter {number} has shape {tuple(value.shape)}, "
+                                     f"the parameter {tuple(p.shape)}")
             state[p] = {name: value.to(p.device).clone() if isinstance(value, torch.Tensor) else value
                         for name, value in saved.items()}
         for group, saved in zip(self.param_groups, saved_groups): group.update(_hypers(saved))
@@ -129,12 +72,13 @@ class _BaseOptimizer:
 
 # %% ../nbs/02_training.ipynb #68aec7a5
 class SGD(_BaseOptimizer):
-    "Stochastic gradient descent with momentum `mom` and decoupled weight decay `wd`, over torch-style `param_groups`."
+    "Stochastic gradient descent with momentum `mom` and decoupled weight decay `wd`, over param groups."
     def __init__(self, params, # tensors, or dicts {'params': [...], 'lr': ...} like torch's optimizers
                  lr,           # learning rate
                  mom=0.,       # momentum: 0 for plain SGD
                  wd=0.):       # decoupled weight decay
-        super().__init__(params, dict(lr=_check_hyper('lr', lr), mom=_check_hyper('mom', mom), wd=_check_hyper('wd', wd)))
+        defaults = dict(lr=check_hyper('lr', lr), mom=check_hyper('mom', mom), wd=check_hyper('wd', wd))
+        super().__init__(params, defaults)
 
     @torch.no_grad()
     def step(self):
@@ -154,17 +98,52 @@ class SGD(_BaseOptimizer):
 
 Optimizer = SGD
 
+# %% ../nbs/02_training.ipynb #8a7458ca
+def _make_groups(params, defaults):
+    "torch-style param groups: `params` is an iterable of tensors, or of dicts with a 'params' key."
+    if isinstance(params, torch.Tensor):
+        raise TypeError("params must be an iterable of tensors or of dicts, "
+                        f"got one tensor of shape {tuple(params.shape)}")
+    params = list(params)
+    if len(params) == 0: raise ValueError("params is empty: the optimizer got no parameters to train")
+    if not isinstance(params[0], dict): params = [{'params': params}]
+    groups, seen = [], {}   # seen: id(parameter) -> the group it is in
+    for i, group in enumerate(params):
+        if not isinstance(group, dict):
+            raise TypeError("params must be all tensors or all dicts, "
+                            f"got {type(params[0]).__name__} then {type(group).__name__}")
+        group = dict(group)
+        if isinstance(group['params'], torch.Tensor):
+            raise ValueError(f"param group {i} is a single tensor of shape {tuple(group['params'].shape)}, "
+                             "not a list of tensors (did a splitter return model.parameters()?)")
+        group['params'] = list(group['params'])
+        if len(group['params']) == 0: raise ValueError(f"param group {i} has no parameters")
+        for p in group['params']:
+            if not isinstance(p, torch.Tensor):
+                raise TypeError(f"param group {i} holds a {type(p).__name__}, not a tensor")
+            if not p.is_leaf:   # e.g. the rows that list(parameter) gives: views, which a step would not move
+                raise ValueError(f"param group {i} holds a tensor computed from others "
+                                 f"(shape {tuple(p.shape)}): optimizers step leaf tensors "
+                                 "such as model.parameters()")
+            if id(p) in seen:
+                raise ValueError(f"a parameter of shape {tuple(p.shape)} appears twice "
+                                 f"(param groups {seen[id(p)]} and {i})")
+            seen[id(p)] = i
+        for name, value in defaults.items(): group.setdefault(name, value)
+        groups.append(group)
+    return groups
+
 # %% ../nbs/02_training.ipynb #0498460e
 class Adam(_BaseOptimizer):
-    "Adam with decoupled weight decay (torch's `AdamW`), with fastai's names: `mom` and `sqr_mom` are torch's `betas`."
+    "Adam with decoupled weight decay (torch's `AdamW`), with fastai's names: `mom`, `sqr_mom` for `betas`."
     def __init__(self, params,   # tensors, or dicts {'params': [...], 'lr': ...} like torch's optimizers
                  lr,             # learning rate
                  mom=0.9,        # momentum of the gradient's running average (torch's betas[0]), < 1
                  sqr_mom=0.99,   # momentum of the squared gradient's running average (torch's betas[1]), < 1
-                 eps=1e-5,       # added to the gradient's typical size, so that tiny ones do not give huge steps
+                 eps=1e-5,       # added to the gradient's typical size, so that tiny ones give no huge steps
                  wd=0.01):       # decoupled weight decay
         hypers = dict(lr=lr, mom=mom, sqr_mom=sqr_mom, eps=eps, wd=wd)
-        hypers = {name: _check_hyper(name, value) for name, value in hypers.items()}
+        hypers = {name: check_hyper(name, value) for name, value in hypers.items()}
         for name in ('mom', 'sqr_mom'):
             if hypers[name] >= 1: raise ValueError(f"{name} must be < 1 for Adam, got {hypers[name]!r}")
         super().__init__(params, hypers)
@@ -177,19 +156,23 @@ class Adam(_BaseOptimizer):
             params = [p for p in group['params'] if p.grad is not None]
             if not params: continue
             for p in params:
-                if p not in self.state: self.state[p] = dict(step=0, grad_avg=torch.zeros_like(p), sqr_avg=torch.zeros_like(p))
+                if p not in self.state:
+                    self.state[p] = dict(step=0, grad_avg=torch.zeros_like(p), sqr_avg=torch.zeros_like(p))
                 self.state[p]['step'] += 1
             states = [self.state[p] for p in params]
-            grads, grad_avgs, sqr_avgs = [p.grad for p in params], [s['grad_avg'] for s in states], [s['sqr_avg'] for s in states]
+            grads = [p.grad for p in params]
+            grad_avgs, sqr_avgs = [s['grad_avg'] for s in states], [s['sqr_avg'] for s in states]
             # one torch call per line for the whole group; each is one pass over every weight
-            if wd != 0: torch._foreach_mul_(params, 1 - lr * wd)                  # p *= 1 - lr*wd
-            torch._foreach_lerp_(grad_avgs, grads, 1 - mom)                      # grad_avg = mom*grad_avg + (1-mom)*grad
-            torch._foreach_mul_(sqr_avgs, sqr_mom)
-            torch._foreach_addcmul_(sqr_avgs, grads, grads, value=1 - sqr_mom)   # sqr_avg = sqr_mom*sqr_avg + (1-sqr_mom)*grad**2
+            if wd != 0: torch._foreach_mul_(params, 1 - lr * wd)     # p *= 1 - lr*wd
+            torch._foreach_lerp_(grad_avgs, grads, 1 - mom)          # grad_avg = mom*grad_avg + (1-mom)*grad
+            torch._foreach_mul_(sqr_avgs, sqr_mom)                   # sqr_avg = sqr_mom*sqr_avg
+            torch._foreach_addcmul_(sqr_avgs, grads, grads, value=1 - sqr_mom)   #   + (1-sqr_mom)*grad**2
             denoms = torch._foreach_sqrt(sqr_avgs)
-            torch._foreach_div_(denoms, [math.sqrt(1 - sqr_mom ** s['step']) for s in states])   # debiased sqrt(sqr_avg)
+            debias = [math.sqrt(1 - sqr_mom ** s['step']) for s in states]
+            torch._foreach_div_(denoms, debias)                      # debiased sqrt(sqr_avg)
             torch._foreach_add_(denoms, eps)
-            torch._foreach_addcdiv_(params, grad_avgs, denoms, [-lr / (1 - mom ** s['step']) for s in states])
+            steps = [-lr / (1 - mom ** s['step']) for s in states]   # -lr, debiasing grad_avg
+            torch._foreach_addcdiv_(params, grad_avgs, denoms, steps)   # p -= lr * grad_avg / denom
 
 # %% ../nbs/02_training.ipynb #43f9ae74
 def _hyper_key(group, name):
@@ -207,7 +190,7 @@ def _scalar(v):
 
 # %% ../nbs/02_training.ipynb #73f3069e
 def get_hyper(opt, name):
-    "The value of hyper-parameter `name` ('lr', 'mom', 'wd' or a key of the groups) in each param group of `opt`."
+    "The value of hyper-parameter `name` ('lr', 'mom', 'wd' or a group's key) in each param group of `opt`."
     values = []
     for group in opt.param_groups:
         key = _hyper_key(group, name)
@@ -216,14 +199,14 @@ def get_hyper(opt, name):
 
 # %% ../nbs/02_training.ipynb #4bd6258d
 def _start_momentum_buffers(opt, group):
-    "Give each parameter of `group` that torch's RMSprop has stepped without momentum the zero buffer it makes when momentum > 0."
+    "Give each parameter of `group` that RMSprop stepped without momentum the zero buffer momentum > 0 makes."
     if group['momentum'] == 0: return
     for p in group['params']:
         state = opt.state.get(p)
         if state and 'momentum_buffer' not in state: state['momentum_buffer'] = torch.zeros_like(p)
 
 def set_hyper(opt, name, value):
-    "Set hyper-parameter `name` in every param group of `opt` to `value`: a number, or a sequence of one per group."
+    "Set hyper-parameter `name` in every param group of `opt` to `value`: a number, or one per group."
     groups = opt.param_groups
     if isinstance(value, (list, tuple)) or getattr(value, 'ndim', 0) > 0:
         values = list(value)
@@ -237,9 +220,8 @@ def set_hyper(opt, name, value):
 
 # %% ../nbs/02_training.ipynb #5587a181
 def fit(epochs, model, loss_func, opt, train_dl, valid_dl):
-    "Train `model` for `epochs` epochs; return the validation `(loss, accuracy)` of the last one, averaged per sample."
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be an int >= 1, got {epochs!r}")
+    "Train `model` for `epochs` epochs; return the last one's validation `(loss, accuracy)`, per sample."
+    epochs = check_int('epochs', epochs, low=1)
     for epoch in range(epochs):
         model.train()
         for xb, yb in train_dl:
