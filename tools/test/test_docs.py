@@ -7,6 +7,10 @@
 On every page: it loads with no console errors; it shows its title and at least one plot; its formulas render;
 no `In [n]:`/`Out[n]:` prompts and no visible cell of test imports; every id is unique; every link to a page of the
 docs lands on a page and an id that exist, and no link points to the placeholder repository or site of settings.ini.
+In the 1280 px window, the page fits: document.documentElement.scrollWidth <= window.innerWidth, and no box cuts
+off content wider than it (long code lines scroll in their own box); the navigation (`nav.trainlib`) links to
+every page, each link shown inside the window at the top of the page and scrolled to its end; a contents list
+(`nav.toc`) links to each `##` and `###` heading of the page, each link landing on an id of the page.
 On the page of each module (tools/build/docs.py's pages.json says which), an API entry for:
 - every public function and class of the module (a function a notebook attaches to a class, `Learner.f = f`, is
   shown under the class's name, `show_doc(Learner.f, name='Learner.f')`, and that entry counts for `f` too);
@@ -139,6 +143,8 @@ def check_page(driver, page, info, pages):
     dups = sorted({i for i in ids if ids.count(i) > 1})
     if dups: problems.append(f'ids used more than once: {dups}')
     problems += link_problems(driver, pages)
+    problems += width_problems(driver) + clipped_problems(driver)
+    problems += nav_problems(driver, pages) + contents_problems(driver)
     entries = [e.get_attribute('data-name') for e in driver.find_elements(By.CSS_SELECTOR, '.api-entry') if e.is_displayed()]
     if info.get('module'):
         mod = importlib.import_module(info['module'])
@@ -167,6 +173,82 @@ def link_problems(driver, pages):
         target = Path(unquote(url.path))
         if target.parent != docs or target.name not in pages: problems.append(f'link to a missing page: {href}'); continue
         if unquote(url.fragment) not in pages[target.name]: problems.append(f'link to a missing id: {target.name}#{url.fragment}')
+    return problems
+
+OVERFLOWING = """
+const w = window.innerWidth, out = [];
+const over = e => e.getBoundingClientRect().right > w + 1;
+for (const e of document.body.querySelectorAll('*')) {
+  if (!over(e) || (e.parentElement !== document.body && over(e.parentElement))) continue;   // the outermost only
+  let inBox = false;   // inside a box that scrolls (or clips) and that itself fits the window
+  for (let p = e.parentElement; p && p !== document.body; p = p.parentElement)
+    if (getComputedStyle(p).overflowX !== 'visible' && !over(p)) { inBox = true; break; }
+  if (!inBox) out.push(e.tagName.toLowerCase() + (typeof e.className === 'string' && e.className.trim()
+    ? '.' + e.className.trim().split(/\\s+/).join('.') : '') + ` (right edge at ${Math.round(e.getBoundingClientRect().right)} px)`);
+}
+return out;"""
+
+def width_problems(driver):
+    "The page is wider than the window (something sticks out instead of scrolling in its own box)."
+    width, window = driver.execute_script('return [document.documentElement.scrollWidth, window.innerWidth]')
+    if width <= window: return []
+    culprits = driver.execute_script(OVERFLOWING)
+    return [f'the page is {width} px wide, wider than the {window} px window: ' + (', '.join(culprits[:5]) or '?')]
+
+CLIPPED = """return [...document.body.querySelectorAll('*')].filter(e =>
+  ['hidden', 'clip'].includes(getComputedStyle(e).overflowX) && e.scrollWidth > e.clientWidth + 1
+  && !e.closest('.katex')   // KaTeX hides its MathML copy of each formula on purpose
+).map(e => e.tagName.toLowerCase() + (typeof e.className === 'string' && e.className.trim()
+  ? '.' + e.className.trim().split(/\\s+/).join('.') : ''));"""
+
+def clipped_problems(driver):
+    "Boxes that hide the part of their content that is wider than them (a long code line cut off) instead of scrolling."
+    clipped = driver.execute_script(CLIPPED)
+    if not clipped: return []
+    return [f'{len(clipped)} boxes cut off content wider than them instead of scrolling it, such as {clipped[0]}']
+
+OUTSIDE = """
+const w = window.innerWidth, h = window.innerHeight;
+return [...document.querySelectorAll('nav.trainlib a')].filter(a => {
+  const r = a.getBoundingClientRect();
+  return r.width === 0 || r.height === 0 || r.left < 0 || r.top < 0 || r.right > w || r.bottom > h;
+}).map(a => a.textContent.trim());"""
+
+def nav_problems(driver, pages):
+    """The navigation (`nav.trainlib`) lacks a link to some page, or a link is hidden or outside the window, at the
+    top of the page or scrolled to its end (every page one click away from anywhere)."""
+    links = driver.find_elements(By.CSS_SELECTOR, 'nav.trainlib a')
+    if not links: return ['no navigation (nav.trainlib) links']
+    targets = {Path(unquote(urlparse(a.get_attribute('href')).path)).name for a in links}
+    problems = [f'the navigation has no link to {p}' for p in sorted(set(pages) - targets)]
+    hidden = [a.text or a.get_attribute('href') for a in links if not a.is_displayed()]
+    if hidden: problems.append(f'{len(hidden)} navigation links not displayed, such as {hidden[0]!r}')
+    for where in ('top', 'end'):
+        driver.execute_script('window.scrollTo(0, %s)' % ('0' if where == 'top' else 'document.body.scrollHeight'))
+        outside = driver.execute_script(OUTSIDE)
+        if outside: problems.append(f'{len(outside)} navigation links outside the window at the page\'s {where}, '
+                                    f'such as {outside[0]!r}')
+    driver.execute_script('window.scrollTo(0, 0)')
+    return problems
+
+SECTIONS = """return [...document.querySelectorAll('main h2[id], main h3[id]')]
+  .filter(h => !h.classList.contains('api-entry')).map(h => h.id);"""
+
+def contents_problems(driver):
+    """The contents list (`nav.toc`) is missing or empty, a link of it lands on no id of this page, or a `##`/`###`
+    section heading of the page (API entries aside) is not in it."""
+    hrefs = [a.get_attribute('href') for a in driver.find_elements(By.CSS_SELECTOR, 'nav.toc a')]
+    if not hrefs: return ['no contents list (nav.toc) or an empty one']
+    here = urlparse(driver.current_url).path
+    ids = set(driver.execute_script("return [...document.querySelectorAll('[id]')].map(e => e.id)"))
+    listed, problems = [], []
+    for href in hrefs:
+        url = urlparse(href)
+        if url.path != here or not url.fragment: problems.append(f'contents link to another page: {href}'); continue
+        listed.append(unquote(url.fragment))
+        if listed[-1] not in ids: problems.append(f'contents link to a missing id: #{url.fragment}')
+    unlisted = [i for i in driver.execute_script(SECTIONS) if i not in listed]
+    if unlisted: problems.append(f'{len(unlisted)} section headings not in the contents list, such as #{unlisted[0]}')
     return problems
 
 def docstring_problems(modules):
