@@ -15,14 +15,16 @@ so this renders the processed notebooks with nbconvert:
    exported cells removed, show_doc cells run; its add_show_docs left out for the step above), with
    tools/build/api_entry.py as show_doc's renderer: `class Learner(dls, model, ...)`,
    `Learner.fit(n_epoch, ...)`, the docstring, a parameter table; no links to a source repository;
-4. render each processed notebook to HTML with a JupyterLab-style template that loads nothing from the network
-   (math by KaTeX from Debian's libjs-katex, copied beside the pages), without In/Out prompts; links nbdev made to
-   the docs site become links between these pages (plain text where no page has the entry they name); every id
-   on a page is unique (an API entry keeps its id, a heading with the same id gets a suffix); add a navigation
-   bar, an index page and `pages.json`, which tells tools/test/test_docs.py which page documents which module.
-Run it through `bash tools/build/docs.sh`, which installs what it needs. `--executed DIR` takes the notebooks found
-in DIR as already executed (CI passes the ones its `jupyter nbconvert --execute` check wrote) instead of running
-them again."""
+4. render each processed notebook to HTML with a JupyterLab-style template that loads nothing from the
+   network (math by KaTeX from Debian's libjs-katex, copied beside the pages), without In/Out prompts; links
+   nbdev made to the docs site become links between these pages (plain text where no page has the entry they
+   name); every id on a page is unique (an API entry keeps its id, a heading with the same id gets a suffix);
+   a side column, fixed at the left, links to every page and lists the page's own `##` and `###` headings
+   ("On this page"); code, tables and formulas wider than the page scroll in their own box; add an index page
+   and `pages.json`, which tells tools/test/test_docs.py which page documents which module.
+Run it through `bash tools/build/docs.sh`, which installs what it needs. `--executed DIR` takes the notebooks
+found in DIR as already executed (CI passes the ones its `jupyter nbconvert --execute` check wrote) instead of
+running them again."""
 import ast, html, json, os, re, shutil, sys
 from pathlib import Path
 import nbformat, yaml
@@ -206,10 +208,36 @@ def unique_ids(body):
         return f'<h{level}{before} id="{new}"{after}>{inner}</h{level}>'
     return _heading.sub(rename, body)
 
+CONTENTS = '<!-- trainlib: contents -->'   # where the page's contents list goes, once its ids are final
+
 def nav(pages, current):
-    links = ''.join(f'<a href="{p["file"]}"{" class=current" if p["file"] == current else ""}>{html.escape(p["title"])}</a>'
-                    for p in pages)
-    return f'<nav class="trainlib">{links}</nav>'
+    """The side column: a link to every page (the notebook's number, then the page's title), and the place of
+    the page's contents list."""
+    def item(p):
+        number = Path(p['notebook']).stem.split('_')[0] if p['file'] != 'index.html' else ''
+        mark = ' class="current" aria-current="page"' if p['file'] == current else ''
+        return (f'<li><a href="{p["file"]}"{mark}><span class="num">{html.escape(number)}</span>'
+                f'<span class="name">{html.escape(p["title"])}</span></a></li>')
+    links = ''.join(item(p) for p in pages)
+    return (f'<aside class="trainlib-side"><nav class="trainlib" aria-label="Pages"><ol>{links}</ol></nav>'
+            f'{CONTENTS}</aside>')
+
+def section_headings(body):
+    "(level, id, inner HTML) of each `##` and `###` heading of a page, API entries left out."
+    return [(int(m.group(1)), m.group(3), m.group(5)) for m in _heading.finditer(body)
+            if m.group(1) in '23' and 'api-entry' not in m.group(2) + m.group(4)]
+
+def heading_text(inner):
+    "A heading's inner HTML without its ¶ anchor and its links and markup (`<code>` kept)."
+    inner = re.sub(r'<a class="anchor-link"[^>]*>.*?</a>', '', inner, flags=re.S)
+    return re.sub(r'<(?!/?code[\s>])[^>]*>', '', inner).strip()
+
+def contents(body):
+    "The page's 'On this page' list: a link to each `##` and `###` heading (### indented under its ##)."
+    items = ''.join(f'<li class="toc-h{level}"><a href="#{hid}">{heading_text(inner)}</a></li>'
+                    for level, hid, inner in section_headings(body))
+    if not items: return ''
+    return f'<nav class="toc" aria-label="On this page"><p class="toc-title">On this page</p><ul>{items}</ul></nav>'
 
 def index_list(pages):
     def inline(text): return re.sub(r'`([^`]+)`', r'<code>\1</code>', html.escape(text))   # markdown's `code`
@@ -237,7 +265,8 @@ def render(proc, out):
                      'trainlib_description': page['description'], 'metadata': {'name': page['title']}}
         body, _ = exporter.from_notebook_node(prepare(nb), resources=resources)
         if page['file'] == 'index.html': body = body.replace('</main>', index_list(pages) + '</main>', 1)
-        bodies[page['file']] = unique_ids(local_links(body))
+        body = unique_ids(local_links(body))
+        bodies[page['file']] = body.replace(CONTENTS, contents(body), 1)
     ids = {name: set(re.findall(r'\sid="([^"]*)"', body)) for name, body in bodies.items()}
     for name, body in bodies.items():
         (out/name).write_text(drop_dead_links(body, ids))
