@@ -1,16 +1,19 @@
 """How an API entry reads on the docs pages: the renderer `tools/build/docs.py` hands to nbdev's `show_doc`.
 
-nbdev 2.4's own renderer (fastcore's `MarkdownRenderer`) writes every entry as `def name(...)`, classes included
-(`def Callback(*args, **kwargs)`), methods without their class (`def fit(`), and links to the repository's source.
-This one writes an entry as a reader calls it:
+nbdev 2.4's own renderer (fastcore's `MarkdownRenderer`) writes every entry as `def name(...)`, classes
+included (`def Callback(*args, **kwargs)`), methods without their class (`def fit(`), and links to the
+repository's source. This one writes an entry as a reader calls it:
 
-    Learner.fit(n_epoch, lr=None, wd=None, ...)   the heading: the signature (a class: `class Learner(dls, model, ...)`),
-                                                  id `learner.fit` (lower case, as nbdev's links expect)
+    Learner.fit(n_epoch, lr=None, wd=None, ...)   the heading: the signature (a class:
+                                                  `class Learner(dls, model, ...)`), id `learner.fit` (lower
+                                                  case, as nbdev's links expect)
     Train for `n_epoch` epochs, ...               the docstring
     | Parameter | Default | Details |             the comments after the parameters, when there are any
 
-`show_doc(Learner.fit)` and `show_doc(Learner.fit_one_cycle, name='Learner.fit_one_cycle')` (a function a later
-notebook attaches to the Learner) both read as methods: no `self`, the name the reader calls."""
+The heading's `data-name` is the entry's name and `data-module` the module of the object shown (`__main__`
+for one the notebook's own cells define, as nbdev runs them): tools/test/test_docs.py reads both.
+`show_doc(Learner.fit)` and `show_doc(Learner.fit_one_cycle, name='Learner.fit_one_cycle')` (a function a
+later notebook attaches to the Learner) both read as methods: no `self`, the name the reader calls."""
 import html, inspect
 from fastcore.docments import docments
 
@@ -92,6 +95,7 @@ class EntryRenderer:
         self.is_class = inspect.isclass(sym)
         self.is_method = '.' in self.name and not self.is_class
         self.is_property = isinstance(sym, property)
+        self.module = getattr(func, '__module__', None) or ''   # `__main__`: defined by the notebook's own cells
         self.doc = inspect.getdoc(func) or ''
         self.params = None if self.is_property else _params(func, self.is_method)
 
@@ -107,7 +111,8 @@ class EntryRenderer:
         name = html.escape(self.name)
         sig = sig.replace(name, f'<b>{name}</b>', 1)
         parts = ['<div class="api-doc">',   # markdown resumes after the blank line that follows an HTML block
-                 f'<h{h} class="api-entry" id="{anchor}" data-name="{name}"><code>{sig}</code>'
+                 f'<h{h} class="api-entry" id="{anchor}" data-name="{name}" data-module="{html.escape(self.module)}">'
+                 f'<code>{sig}</code>'
                  f'<a class="anchor-link" href="#{anchor}">¶</a></h{h}>']
         if self.doc: parts.append(self.doc)
         table = _table(self.params)

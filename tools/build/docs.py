@@ -1,14 +1,17 @@
 """Build trainlib's docs offline into _docs/: one HTML page per notebook, with its plots and API entries.
 
-Quarto, nbdev's renderer, cannot be installed on the project's machines (the GitHub Pages workflow still uses it),
-so this renders the processed notebooks with nbconvert:
+Quarto, nbdev's renderer, cannot be installed on the project's machines (the GitHub Pages workflow still uses
+it), so this renders the processed notebooks with nbconvert:
 1. execute each notebook of nbs/ in a Jupyter kernel (notebooks are committed without outputs); every notebook
    there is a page, so a new `nbs/NN_name.ipynb` joins the pages and the navigation by itself;
 2. ready the executed copies (the notebooks in nbs/ are not touched):
-   - API entries in source order: after each exported cell, a `show_doc(name)` cell for each public function and
-     class it defines, in the order it defines them, unless the notebook shows that name itself (nbdev's own
-     insertion, switched off here, puts one cell's entries in reverse order). A function shown under a class's
-     name, `show_doc(Learner.fit_one_cycle, name='Learner.fit_one_cycle')`, is shown once, under that name;
+   - API entries in source order: after each exported cell, a `show_doc(name)` cell for each public function
+     and class it defines, in the order it defines them, unless the notebook shows that name itself (nbdev's
+     own insertion, switched off here, puts one cell's entries in reverse order), and only where the cell's
+     module (trainlib imported) defines the object of that name itself: a name the module takes from another
+     (`from .learner import *`, a re-export) gets its entry on that module's page. A function shown under a
+     class's name, `show_doc(Learner.fit_one_cycle, name='Learner.fit_one_cycle')`, is shown once, under that
+     name;
    - the test-import cells hidden: code cells of imports only, not exported, before the first `## ` section
      (the `from fastcore.test import ...` cell each lesson opens with);
 3. process them with nbdev's processors for the docs (what `nbdev_proc_nbs` runs: front matter, hidden and
@@ -25,7 +28,7 @@ so this renders the processed notebooks with nbconvert:
 Run it through `bash tools/build/docs.sh`, which installs what it needs. `--executed DIR` takes the notebooks
 found in DIR as already executed (CI passes the ones its `jupyter nbconvert --execute` check wrote) instead of
 running them again."""
-import ast, html, json, os, re, shutil, sys
+import ast, html, importlib, json, os, re, shutil, sys
 from pathlib import Path
 import nbformat, yaml
 from nbclient import NotebookClient
@@ -92,13 +95,30 @@ def public_defs(cell):
     defs = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
     return [n.name for n in (tree.body if tree else []) if isinstance(n, defs) and not n.name.startswith('_')]
 
-def add_entries(nb):
-    "A show_doc cell after each exported cell for each public name it defines, in source order (see the docstring)."
+def cell_module(cell, default):
+    "The module an exported cell goes to: `#| export core` -> trainlib.core, `#| export` -> `default`."
+    d = directives(cell)
+    target = next((d[k] for k in ('export', 'exports', 'exporti') if d.get(k)), '')
+    return f'trainlib.{target}' if target else default
+
+def defines(module, name):
+    "True if module `module` defines `name` itself: False for a name it imports or re-exports from another module."
+    try: obj = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError, TypeError): return False   # TypeError: no module (`module` is None)
+    obj = obj.fget if isinstance(obj, property) else getattr(obj, '__func__', obj)
+    return getattr(obj, '__module__', None) == module
+
+def add_entries(nb, module):
+    """A show_doc cell after each exported cell for each public name it defines, in source order (see the
+    docstring), when the cell's module (`module`, the notebook's default_exp, unless the cell names another)
+    defines that name: an object it re-exports from another module gets its entry on that module's page."""
     shown, cells = shown_names(nb), []
     for cell in nb.cells:
         cells.append(cell)
-        if is_exported(cell):
-            cells += [nbformat.v4.new_code_cell(f'show_doc({name})') for name in public_defs(cell) if name not in shown]
+        if not is_exported(cell): continue
+        home = cell_module(cell, module)
+        names = [n for n in public_defs(cell) if n not in shown and defines(home, n)]
+        cells += [nbformat.v4.new_code_cell(f'show_doc({name})') for name in names]
     nb.cells = cells
     return nb
 
@@ -135,7 +155,7 @@ def ready(executed, proc):
     os.environ['IN_TEST'] = '1'           # as nbdev_proc_nbs runs them
     for p in sorted(executed.glob('*.ipynb')):
         nb = nbformat.read(p, as_version=4)
-        nbformat.write(no_mixed_imports(hide_test_imports(add_entries(nb))), p)
+        nbformat.write(no_mixed_imports(hide_test_imports(add_entries(nb, default_module(nb)))), p)
         nb = read_nb(p)
         Processors()(nb)
         write_nb(nb, proc/p.name)
@@ -159,12 +179,16 @@ def front_matter(nb):
     raw = [c for c in nb.cells if c.cell_type == 'raw' and c.source.startswith('---')]
     return yaml.safe_load(raw[0].source.strip().strip('-')) if raw else {}
 
-def module_of(path):
+def default_module(nb):
     "The module a notebook exports to (`#| default_exp data` -> trainlib.data), or None."
-    for cell in nbformat.read(path, as_version=4).cells:
+    for cell in nb.cells:
         m = re.search(r'^#\|\s*default_exp\s+(\S+)', cell.source, re.M) if cell.cell_type == 'code' else None
         if m: return f'trainlib.{m.group(1)}'
     return None
+
+def module_of(path):
+    "The module the notebook at `path` exports to, or None."
+    return default_module(nbformat.read(path, as_version=4))
 
 def prepare(nb):
     "Drop raw cells and directive lines; hide the code of `echo: false` cells (the show_doc calls)."

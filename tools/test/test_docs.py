@@ -1,24 +1,30 @@
 """Open every page built into _docs/ (by tools/build/docs.py) in headless Chromium and check what a reader sees.
 
-    python tools/test/test_docs.py                      # check every page; prints `N passed, N failed`
-    python tools/test/test_docs.py --screenshots DIR    # also save each page, screen by screen, as DIR/<page>-NN.png
-    python tools/test/test_docs.py --docs DIR           # check the pages in DIR instead of _docs/
+    python tools/test/test_docs.py                    # check every page; prints `N passed, N failed`
+    python tools/test/test_docs.py --screenshots DIR  # also save each page, window by window, as DIR/<page>-NN.png
+    python tools/test/test_docs.py --docs DIR         # check the pages in DIR instead of _docs/
 
-On every page: it loads with no console errors; it shows its title and at least one plot; its formulas render;
-no `In [n]:`/`Out[n]:` prompts and no visible cell of test imports; every id is unique; every link to a page of the
-docs lands on a page and an id that exist, and no link points to the placeholder repository or site of settings.ini.
-In the 1280 px window, the page fits: document.documentElement.scrollWidth <= window.innerWidth, and no box cuts
-off content wider than it (long code lines scroll in their own box); the navigation (`nav.trainlib`) links to
-every page, each link shown inside the window at the top of the page and scrolled to its end; a contents list
-(`nav.toc`) links to each `##` and `###` heading of the page, each link landing on an id of the page.
+On every page, in a 1280 x 1000 window: it loads with no console errors; it shows its title and at least one
+plot; its formulas render; no `In [n]:`/`Out[n]:` prompts and no visible cell of test imports; every id is unique; every link to a page of the docs lands on a page and an id that exist,
+and no link points to the placeholder repository or site of settings.ini. The page fits the window:
+document.documentElement.scrollWidth <= window.innerWidth (long code lines and wide tables scroll in their own
+box), and no box cuts off content wider than it. The navigation (`nav.trainlib`) links to every page, and each
+of its links is shown inside the window, at the top of the page and scrolled to its end. A contents list
+(`nav.toc`) links to each `##` and `###` heading of the page, and each of its links lands on an id of the page.
 On the page of each module (tools/build/docs.py's pages.json says which), an API entry for:
-- every public function and class of the module (a function a notebook attaches to a class, `Learner.f = f`, is
-  shown under the class's name, `show_doc(Learner.f, name='Learner.f')`, and that entry counts for `f` too);
-- every public method of each of its classes (methods defined in the class body; not the Callback event methods
-  named in EVENTS, nor methods that implement an interface from outside trainlib, such as nn.Module.forward);
-- every function a notebook of this module attaches to a class (`Learner.fit_one_cycle` on the anneal page);
-and the entries follow the order of the module's source. Missing entries are listed as the show_doc cells to add.
-Also: every public function and class has a one-line docstring, and the package has a docstring."""
+- every public function and class the module defines (one it imports or re-exports from another module, by
+  `obj.__module__`, is documented on that module's page; a function a notebook attaches to a class,
+  `Learner.f = f`, is shown under the class's name, `show_doc(Learner.f, name='Learner.f')`, and that entry
+  counts for `f` too);
+- every public method of each of its classes (methods defined in the class body; not the Callback event
+  methods named in EVENTS, nor methods that implement an interface from outside trainlib, such as
+  nn.Module.forward);
+- every function of this module that a notebook attaches to a class (`Learner.fit_one_cycle` on the anneal
+  page), by the function's module;
+and the entries follow the order of the module's source. Missing entries are listed as the show_doc cells to
+add. No page shows an entry for an object another module defines (api_entry.py's `data-module`), and no entry
+name is on more than one page. Also: every public function and class has a one-line docstring, and the package
+has a docstring."""
 import importlib, inspect, json, re, sys, tempfile
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -42,9 +48,17 @@ def browser():
 
 # ---- what a module's page must document
 
+def home(obj):
+    "The name of the module that defines `obj`: a class's, a function's (a method's), a property's getter's."
+    obj = obj.fget if isinstance(obj, property) else getattr(obj, '__func__', obj)
+    return getattr(obj, '__module__', None)
+
 def public_callables(mod):
-    "Names of the functions and classes a module exports, in the order of its __all__."
-    return [n for n in mod.__all__ if inspect.isfunction(getattr(mod, n)) or inspect.isclass(getattr(mod, n))]
+    """Names of the functions and classes a module exports and defines itself, in the order of its __all__ (its
+    public names if it has none): a name it re-exports (`from .learner import *`) is documented where it is defined."""
+    names = getattr(mod, '__all__', None) or [n for n in vars(mod) if not n.startswith('_')]
+    objs = [(n, getattr(mod, n, None)) for n in names]
+    return [n for n, o in objs if (inspect.isfunction(o) or inspect.isclass(o)) and home(o) == mod.__name__]
 
 def events():
     try: return set(importlib.import_module('trainlib.callbacks').EVENTS)
@@ -61,8 +75,9 @@ def _outside_interface(cls, name):
                if base is not object and not base.__module__.startswith('trainlib'))
 
 def required_entries(mod):
-    """{entry name: (object, show_doc call to add)} that the module's page must show. Methods and attached functions
-    are looked up in every class the module exports, and in any trainlib class one of its functions is attached to."""
+    """{entry name: (object, show_doc call to add)} that the module's page must show: only objects the module
+    defines (a class's module, a function's; for a function attached to a class, the function's module).
+    Methods and attached functions are looked up in every public trainlib class."""
     importlib.import_module('trainlib.all')   # every module, so that every attachment (Learner.lr_find = ...) is made
     need, evs = {}, events()
     attached_to = {}   # function -> 'Class.name' for functions attached to a class
@@ -145,18 +160,45 @@ def check_page(driver, page, info, pages):
     problems += link_problems(driver, pages)
     problems += width_problems(driver) + clipped_problems(driver)
     problems += nav_problems(driver, pages) + contents_problems(driver)
-    entries = [e.get_attribute('data-name') for e in driver.find_elements(By.CSS_SELECTOR, '.api-entry') if e.is_displayed()]
-    if info.get('module'):
-        mod = importlib.import_module(info['module'])
-        need = required_entries(mod)
-        missing = [call for name, (_, call) in need.items() if name not in entries]
-        if missing:
-            problems.append(f"{len(missing)} API entries missing: add these cells to {info['notebook']}, each after the "
-                            f"cell that defines (or attaches) it, in this order:\n        " + '\n        '.join(missing))
-        problems += [f'entry out of source order: {p}' for p in order_problems(entries, mod)]
-        shown_twice = sorted({e for e in entries if entries.count(e) > 1})
-        if shown_twice: problems.append(f'entries shown more than once: {shown_twice}')
-    return problems, plots, entries
+    entries = shown_entries(driver)
+    names = [name for name, _ in entries]
+    problems += foreign_entries(entries, info.get('module'))
+    if info.get('module'): problems += entry_problems(names, info)
+    return problems, plots, names
+
+def shown_entries(driver):
+    "(name, module of the object) of each API entry the page shows, in page order (api_entry.py's data-* attributes)."
+    return [(e.get_attribute('data-name'), e.get_attribute('data-module'))
+            for e in driver.find_elements(By.CSS_SELECTOR, '.api-entry') if e.is_displayed()]
+
+def foreign_entries(entries, module):
+    """Entries for objects another module defines: each belongs on the page of the module that defines it. An object
+    of module `__main__` is one the notebook defines itself (nbdev runs the notebook's cells to show its entries)."""
+    foreign = [f'{name} (defined in {owner})' for name, owner in entries if owner not in ('__main__', module)]
+    if not foreign: return []
+    return [f'{len(foreign)} entries for objects defined in another module (show each on that module\'s page): '
+            + ', '.join(foreign)]
+
+def entry_problems(names, info):
+    "Entries the page of module `info['module']` misses, shows out of source order, or shows twice."
+    mod = importlib.import_module(info['module'])
+    need = required_entries(mod)
+    missing = [call for name, (_, call) in need.items() if name not in names]
+    problems = []
+    if missing:
+        problems.append(f"{len(missing)} API entries missing: add these cells to {info['notebook']}, each after "
+                        f"the cell that defines (or attaches) it, in this order:\n        " + '\n        '.join(missing))
+    problems += [f'entry out of source order: {p}' for p in order_problems(names, mod)]
+    shown_twice = sorted({e for e in names if names.count(e) > 1})
+    if shown_twice: problems.append(f'entries shown more than once: {shown_twice}')
+    return problems
+
+def across_pages(entries):
+    "Entry names shown on more than one page: `entries` maps each page to the names it shows."
+    pages_of = {}
+    for page, names in entries.items():
+        for name in dict.fromkeys(names): pages_of.setdefault(name, []).append(page)
+    return [f"{name} ({', '.join(pages)})" for name, pages in pages_of.items() if len(pages) > 1]
 
 def link_problems(driver, pages):
     "Links between the docs' pages that land nowhere; links to the placeholder repository or site."
@@ -284,16 +326,21 @@ def main():
     else: passed += 1; print("ok   every public function and class has a one-line docstring; so has the package")
     driver = browser()
     try:
-        ids = {}   # page -> its ids, for the link check
+        ids, shown = {}, {}   # page -> its ids, for the link check; page -> the entry names it shows
         for name in infos:
             driver.get((docs/name).as_uri())
             ids[name] = set(driver.execute_script("return [...document.querySelectorAll('[id]')].map(e => e.id)"))
         for name, info in infos.items():
-            problems, plots, entries = check_page(driver, docs/name, info if name != 'index.html' else {}, ids)
+            page_info = info if name != 'index.html' else dict(info, module=None)
+            problems, plots, shown[name] = check_page(driver, docs/name, page_info, ids)
             if problems:
                 failed += 1; print(f"FAIL {name}: " + '\n     '.join(problems))
             else:
-                passed += 1; print(f"ok   {name}: {plots} plot(s), {len(entries)} API entries, title {driver.title!r}")
+                passed += 1; print(f"ok   {name}: {plots} plot(s), {len(shown[name])} API entries, "
+                                   f"title {driver.title!r}")
+        twice = across_pages(shown)
+        if twice: failed += 1; print(f"FAIL entries on more than one page (one entry per name): " + '; '.join(twice))
+        else: passed += 1; print("ok   every API entry name is on one page only")
         driver.get((docs/'index.html').as_uri())
         driver.save_screenshot(str(docs/'index.png'))
         print(f"screenshot of the index page: {docs/'index.png'}")
