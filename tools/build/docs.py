@@ -41,12 +41,14 @@ RENDERER = 'api_entry.EntryRenderer'   # tools/build/api_entry.py (this script's
 
 def notebooks():
     "Every notebook of nbs/ in order, the index last (it becomes the first page)."
-    return sorted(p for p in (root/'nbs').glob('*.ipynb') if p.name != 'index.ipynb') + [root/'nbs'/'index.ipynb']
+    lessons = sorted(p for p in (root/'nbs').glob('*.ipynb') if p.name != 'index.ipynb')
+    return lessons + [root/'nbs'/'index.ipynb']
 
 def execute(src, dst):
-    "Run notebook `src` top to bottom in a Jupyter kernel (working folder: nbs/) and write it with outputs to `dst`."
+    "Run notebook `src` top to bottom in a Jupyter kernel (working folder: nbs/); write it, run, to `dst`."
     nb = nbformat.read(src, as_version=4)
-    NotebookClient(nb, timeout=600, kernel_name='python3', resources={'metadata': {'path': str(src.parent)}}).execute()
+    resources = {'metadata': {'path': str(src.parent)}}
+    NotebookClient(nb, timeout=600, kernel_name='python3', resources=resources).execute()
     nbformat.write(nb, dst)
 
 def directives(cell):
@@ -86,7 +88,8 @@ def shown_names(nb):
                 shown.add(dotted(node.args[0]))
                 for kw in node.keywords:
                     if kw.arg == 'name' and isinstance(kw.value, ast.Constant):
-                        shown.add(str(kw.value.value).split('.')[-1])   # show_doc(Learner.f, name='Learner.f') shows f
+                        # show_doc(Learner.f, name='Learner.f') shows f
+                        shown.add(str(kw.value.value).split('.')[-1])
     return shown
 
 def public_defs(cell):
@@ -102,7 +105,7 @@ def cell_module(cell, default):
     return f'trainlib.{target}' if target else default
 
 def defines(module, name):
-    "True if module `module` defines `name` itself: False for a name it imports or re-exports from another module."
+    "True if module `module` defines `name` itself; False for a name it imports or re-exports from another."
     try: obj = getattr(importlib.import_module(module), name)
     except (ImportError, AttributeError, TypeError): return False   # TypeError: no module (`module` is None)
     obj = obj.fget if isinstance(obj, property) else getattr(obj, '__func__', obj)
@@ -123,14 +126,16 @@ def add_entries(nb, module):
     return nb
 
 def is_import_only(cell):
+    "True for a code cell of imports only."
     tree = code_tree(cell)
     return bool(tree and tree.body) and all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in tree.body)
 
 def hide_test_imports(nb):
-    "Mark `#| hide` the unexported import-only code cells before the first `## ` section (the tests' imports)."
+    "Mark `#| hide` the unexported import-only code cells before the first `## ` (the tests' imports)."
     for cell in nb.cells:
         if cell.cell_type == 'markdown' and re.search(r'^##\s', cell.source, re.M): break
-        if cell.cell_type == 'code' and not directives(cell) and is_import_only(cell): cell.source = '#| hide\n' + cell.source
+        if cell.cell_type == 'code' and not directives(cell) and is_import_only(cell):
+            cell.source = '#| hide\n' + cell.source
     return nb
 
 def ready(executed, proc):
@@ -147,9 +152,10 @@ def ready(executed, proc):
 
     class Processors(FilterDefaults):
         "nbdev's processors for the docs (what nbdev_proc_nbs runs), with add_show_docs replaced."
-        def base_procs(self): return [entries_added if p is add_show_docs else p for p in super().base_procs()]
+        def base_procs(self):
+            return [entries_added if p is add_show_docs else p for p in super().base_procs()]
 
-    get_config()['renderer'] = RENDERER   # nbdev's setting, for this process only (settings.ini is not written)
+    get_config()['renderer'] = RENDERER   # nbdev's setting, for this process only (settings.ini unchanged)
     _build_modidx()
     shutil.rmtree(proc, ignore_errors=True); proc.mkdir(parents=True)
     os.environ['IN_TEST'] = '1'           # as nbdev_proc_nbs runs them
@@ -163,12 +169,13 @@ def ready(executed, proc):
     return proc
 
 def no_mixed_imports(nb):
-    """Mark `#| eval: false` the test cells that import and also run other code: nbdev's docs processor runs every cell
-    with an import, alone in a fresh kernel, where such a test fails on names from cells it did not run. Cells that
-    only import (and exported cells) still run, so each `show_doc` finds its names."""
+    """Mark `#| eval: false` the test cells that import and also run other code: nbdev's docs processor runs
+    every cell with an import, alone in a fresh kernel, where such a test fails on names from cells it did not
+    run. Cells that only import (and exported cells) still run, so each `show_doc` finds its names."""
     for cell in nb.cells:
         if cell.cell_type != 'code' or re.search(r'^#\|\s*export', cell.source, re.M): continue
-        try: body = ast.parse('\n'.join(l for l in cell.source.splitlines() if not l.lstrip().startswith(('%', '!')))).body
+        code = '\n'.join(l for l in cell.source.splitlines() if not l.lstrip().startswith(('%', '!')))
+        try: body = ast.parse(code).body
         except SyntaxError: continue
         imports = [n for n in body if isinstance(n, (ast.Import, ast.ImportFrom))]
         if imports and len(imports) < len(body): cell.source = '#| eval: false\n' + cell.source
@@ -196,7 +203,8 @@ def prepare(nb):
     for c in nb.cells:
         if c.cell_type != 'code': continue
         lines = c.source.splitlines()
-        if any(re.match(r'#\|\s*echo:\s*false', l) for l in lines): c.metadata.setdefault('tags', []).append('remove_input')
+        if any(re.match(r'#\|\s*echo:\s*false', l) for l in lines):
+            c.metadata.setdefault('tags', []).append('remove_input')
         c.source = '\n'.join(l for l in lines if not l.startswith('#|')).strip()
     nb.cells = [c for c in nb.cells if c.cell_type != 'code' or c.source or c.get('outputs')]
     return nb
@@ -219,7 +227,7 @@ def drop_dead_links(body, ids):
 _heading = re.compile(r'<h([1-6])([^>]*?)\sid="([^"]*)"([^>]*)>(.*?)</h\1>', re.S)
 
 def unique_ids(body):
-    "Give each heading a unique id: API entries keep theirs (links point there), other headings get `-2`, `-3`..."
+    "Give each heading a unique id: API entries keep theirs (links point there), others get `-2`, `-3`..."
     taken = {m.group(3) for m in _heading.finditer(body) if 'api-entry' in m.group(0).split('>', 1)[0]}
     taken |= set(re.findall(r'<(?!h[1-6])\w+[^>]*\sid="([^"]*)"', body))   # cells' ids
     def rename(m):
@@ -261,26 +269,33 @@ def contents(body):
     items = ''.join(f'<li class="toc-h{level}"><a href="#{hid}">{heading_text(inner)}</a></li>'
                     for level, hid, inner in section_headings(body))
     if not items: return ''
-    return f'<nav class="toc" aria-label="On this page"><p class="toc-title">On this page</p><ul>{items}</ul></nav>'
+    return (f'<nav class="toc" aria-label="On this page"><p class="toc-title">On this page</p>'
+            f'<ul>{items}</ul></nav>')
 
 def index_list(pages):
+    "The index page's list of the other pages, in order, each with its description."
     def inline(text): return re.sub(r'`([^`]+)`', r'<code>\1</code>', html.escape(text))   # markdown's `code`
-    items = ''.join(f'<li><a href="{p["file"]}">{html.escape(p["title"])}</a>: {inline(p["description"])}</li>'
-                    for p in pages if p['file'] != 'index.html')
-    return (f'<div class="jp-Cell jp-MarkdownCell"><div class="jp-RenderedHTMLCommon jp-RenderedMarkdown jp-MarkdownOutput">'
+    def item(p):
+        return f'<li><a href="{p["file"]}">{html.escape(p["title"])}</a>: {inline(p["description"])}</li>'
+    items = ''.join(item(p) for p in pages if p['file'] != 'index.html')
+    return (f'<div class="jp-Cell jp-MarkdownCell">'
+            f'<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown jp-MarkdownOutput">'
             f'<h2 id="contents">The notebooks, in order</h2><ol>{items}</ol></div></div>')
 
+def page_info(path, nb):
+    "The pages.json entry of notebook `path` (processed: `nb`): file, title, description, notebook, module."
+    fm = front_matter(nb)
+    file = 'index.html' if path.name == 'index.ipynb' else fm.get('output-file', path.stem + '.html')
+    return {'file': file, 'title': fm.get('title', path.stem), 'description': fm.get('description', ''),
+            'notebook': f'nbs/{path.name}', 'module': module_of(path)}
+
 def render(proc, out):
-    exporter = HTMLExporter(template_name='trainlib', extra_template_basedirs=[str(root/'tools'/'build'/'templates')],
+    templates = str(root/'tools'/'build'/'templates')
+    exporter = HTMLExporter(template_name='trainlib', extra_template_basedirs=[templates],
                             exclude_input_prompt=True, exclude_output_prompt=True)
     exporter.register_preprocessor(TagRemovePreprocessor(remove_input_tags={'remove_input'}), enabled=True)
     loaded = [nbformat.read(proc/p.name, as_version=4) for p in notebooks()]
-    pages = []
-    for p, nb in zip(notebooks(), loaded):
-        fm = front_matter(nb)
-        pages.append({'file': 'index.html' if p.name == 'index.ipynb' else fm.get('output-file', p.stem + '.html'),
-                      'title': fm.get('title', p.stem), 'description': fm.get('description', ''),
-                      'notebook': f'nbs/{p.name}', 'module': module_of(p)})
+    pages = [page_info(p, nb) for p, nb in zip(notebooks(), loaded)]
     pages = pages[-1:] + pages[:-1]   # the index first
     loaded = loaded[-1:] + loaded[:-1]
     bodies = {}
@@ -299,7 +314,8 @@ def render(proc, out):
     return pages
 
 def main():
-    if not KATEX.exists(): sys.exit(f"{KATEX} is missing: install Debian's libjs-katex (tools/build/docs.sh does)")
+    if not KATEX.exists():
+        sys.exit(f"{KATEX} is missing: install Debian's libjs-katex (tools/build/docs.sh does)")
     executed, out = root/'_build'/'nbs', root/'_docs'
     shutil.rmtree(executed, ignore_errors=True); executed.mkdir(parents=True)
     for f in ('_quarto.yml', 'nbdev.yml', 'styles.css'):
