@@ -73,8 +73,11 @@ def public_callables(mod):
     return [n for n, o in objs if (inspect.isfunction(o) or inspect.isclass(o)) and home(o) == mod.__name__]
 
 def events():
-    try: return set(importlib.import_module('trainlib.callbacks').EVENTS)
-    except (ImportError, AttributeError): return set()
+    "The Callback event names: EVENTS of whichever trainlib module defines it (callbacks, or where it moves)."
+    importlib.import_module('trainlib.all')
+    found = [m.EVENTS for name, m in sorted(sys.modules.items())
+             if name.startswith('trainlib.') and isinstance(getattr(m, 'EVENTS', None), (list, tuple))]
+    return set(found[0]) if found else set()
 
 def _function(v):
     "The function behind a class attribute (method, staticmethod, classmethod), or None."
