@@ -1,15 +1,16 @@
-"""Data-parallel scaling on this machine: the MNIST job trained by 1 and by 2 processes (torchrun, gloo, one thread each).
+"""Data-parallel scaling: the MNIST job trained by 1 and by 2 processes (torchrun, gloo, one thread each).
 
     python bench/distrib.py [--epochs 5] [--repeats 3] [--write results-distrib-cpu.md]
 
-The job: the MNIST MLP (784-50-10) on the digits shipped with trainlib (4,000 training images), Adam, fit_one_cycle,
-global batch size 64, validation each epoch. One process: batches of 64, run with plain `python`, where
-`distrib_ctx` is a no-op (no DDP). Two processes: batches of 32 each, under torchrun (gloo, 127.0.0.1). After a
-first, untimed one-epoch fit (DDP's setup and gloo's first connections), rank 0 times a second `fit_one_cycle` alone
-(after a barrier: not the start of the processes, nor the imports) and reports training samples per second
-(epochs x 4,000 / seconds) and the time per step; the two-process runs also time one all-reduce of a scalar and of
-all the gradients. Launches alternate 1 and 2 processes; the median of `--repeats` is reported, with the scaling
-(2 processes' samples/s over 1's; 2.0 would be perfect). With --write, the table goes to bench/<file> as markdown."""
+The job: the MNIST MLP (784-50-10) on the digits shipped with trainlib (4,000 training images), Adam,
+fit_one_cycle, global batch size 64, validation each epoch. One process: batches of 64, run with plain
+`python`, where `distrib_ctx` is a no-op (no DDP). Two processes: batches of 32 each, under torchrun (gloo,
+127.0.0.1). After a first, untimed one-epoch fit (DDP's setup and gloo's first connections), rank 0 times a
+second `fit_one_cycle` alone (after a barrier: not the start of the processes, nor the imports) and reports
+training samples per second (epochs x 4,000 / seconds) and the time per step; the two-process runs also time
+one all-reduce of a scalar and of all the gradients. Launches alternate 1 and 2 processes; the median of
+`--repeats` is reported, with the scaling (2 processes' samples/s over 1's; 2.0 would be perfect). With
+--write, the table goes to bench/<file> as markdown."""
 import argparse, json, os, platform, socket, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
 
@@ -27,16 +28,19 @@ def worker(epochs, out):
     torch.manual_seed(0)
     x, y, xv, yv = get_mnist()
     dls = DataLoaders.from_dsets(Dataset(x, y), Dataset(xv, yv), bs=64 // world, device='cpu')
-    learn = Learner(dls, nn.Sequential(nn.Linear(784, 50), nn.ReLU(), nn.Linear(50, 10)), F.cross_entropy, metrics=accuracy)
+    model = nn.Sequential(nn.Linear(784, 50), nn.ReLU(), nn.Linear(50, 10))
+    learn = Learner(dls, model, F.cross_entropy, metrics=accuracy)
     with learn.distrib_ctx(), learn.no_logging():
-        learn.fit_one_cycle(1, 1e-2)   # not timed: the first fit pays for DDP's setup and gloo's first connections
+        learn.fit_one_cycle(1, 1e-2)   # untimed: the first fit pays for DDP's setup, gloo's first connections
         if world > 1: dist.barrier()
         start = time.perf_counter()
         learn.fit_one_cycle(epochs, 1e-2)
         seconds = time.perf_counter() - start
-    result = dict(seconds=seconds, samples=epochs * len(x), batches=learn.train_iter)   # this rank's training batches
-    if world > 1:   # what one all-reduce costs here: a scalar (the loss) and all the gradients (what DDP sends a step)
-        for name, n in (('allreduce_scalar_us', 1), ('allreduce_grads_us', sum(p.numel() for p in learn.model.parameters()))):
+    # batches: this rank's training batches
+    result = dict(seconds=seconds, samples=epochs * len(x), batches=learn.train_iter)
+    if world > 1:   # what an all-reduce costs here: a scalar (the loss), all the gradients (DDP's each step)
+        n_params = sum(p.numel() for p in learn.model.parameters())
+        for name, n in (('allreduce_scalar_us', 1), ('allreduce_grads_us', n_params)):
             t = torch.zeros(n)
             dist.barrier(); start = time.perf_counter()
             for _ in range(50): dist.all_reduce(t)
@@ -57,7 +61,8 @@ def launch(nproc, epochs):
         torchrun = [sys.executable, '-m', 'torch.distributed.run', '--nnodes=1', f'--nproc_per_node={nproc}',
                     '--master_addr=127.0.0.1', f'--master_port={free_port()}']
         # one process: plain `python` (under torchrun distrib_ctx would train through DDP, even alone)
-        cmd = (torchrun if nproc > 1 else [sys.executable]) + [__file__, '--worker', str(out), '--epochs', str(epochs)]
+        cmd = ((torchrun if nproc > 1 else [sys.executable])
+               + [__file__, '--worker', str(out), '--epochs', str(epochs)])
         subprocess.run(cmd, env=env, check=True, timeout=600, stdout=subprocess.DEVNULL)
         return json.loads(out.read_text())
 
@@ -74,19 +79,26 @@ def main():
         for nproc in results: results[nproc].append(launch(nproc, args.epochs))
     runs = {n: [r['samples'] / r['seconds'] for r in rs] for n, rs in results.items()}
     med = {n: statistics.median(v) for n, v in runs.items()}
-    step_us = {n: statistics.median(r['seconds'] / r['batches'] * 1e6 for r in rs) for n, rs in results.items()}
+    step_us = {n: statistics.median(r['seconds'] / r['batches'] * 1e6 for r in rs)
+               for n, rs in results.items()}
     scalar_us = statistics.median(r['allreduce_scalar_us'] for r in results[2])
     grads_us = statistics.median(r['allreduce_grads_us'] for r in results[2])
     import torch
-    lines = [f'Data-parallel MNIST MLP (global batch 64, {args.epochs} epochs, Adam, one-cycle), torchrun + gloo, one thread a process, '
-             f'median of {args.repeats} launches; {platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}.',
-             '', '| processes | training samples/s | µs per step (a batch on every process) | scaling |', '|---|---|---|---|']
+    cpu = platform.processor() or platform.machine()
+    lines = [f'Data-parallel MNIST MLP (global batch 64, {args.epochs} epochs, Adam, one-cycle), '
+             f'torchrun + gloo, one thread a process, median of {args.repeats} launches; '
+             f'{cpu}, {os.cpu_count()} cores, torch {torch.__version__}.',
+             '', '| processes | training samples/s | µs per step (a batch on every process) | scaling |',
+             '|---|---|---|---|']
     for n in runs: lines.append(f'| {n} | {med[n]:,.0f} | {step_us[n]:,.0f} | {med[n] / med[1]:.2f}x |')
-    lines += ['', f'One gloo all-reduce between the two processes here: {scalar_us:,.0f} µs for a scalar (the loss, each step), '
-              f'{grads_us:,.0f} µs for all the gradients (what DDP sends each step).']
+    lines += ['', f'One gloo all-reduce between the two processes here: {scalar_us:,.0f} µs for a scalar '
+              f'(the loss, each step), {grads_us:,.0f} µs for all the gradients (what DDP sends each step).']
     table = '\n'.join(lines)
     print(table)
     print('all runs (samples/s):', {n: [round(v) for v in vs] for n, vs in runs.items()})
-    if args.write: (root/'bench'/args.write).write_text(f'<!-- python bench/distrib.py --epochs {args.epochs} --repeats {args.repeats} --write {args.write} -->\n' + table + '\n')
+    if args.write:
+        command = (f'python bench/distrib.py --epochs {args.epochs} --repeats {args.repeats} '
+                   f'--write {args.write}')
+        (root/'bench'/args.write).write_text(f'<!-- {command} -->\n' + table + '\n')
 
 if __name__ == '__main__': main()

@@ -1,4 +1,5 @@
-"""The benchmark jobs that bench/peers.py and bench/amp.py share: data on a device, a seeded model, a score."""
+"""The benchmark jobs that bench/peers.py and bench/amp.py share: data on a device, a seeded model, a
+score."""
 import math
 import torch
 from torch import nn
@@ -8,7 +9,8 @@ import trainlib.all as tl
 class Job:
     "Data, model and loss of one benchmark job; `score(model)` is what all variants must agree on."
     def __init__(self, name, x, y, xv, yv, make_model, bs, epochs, device,
-                 loss_func=F.cross_entropy, metric_name='accuracy'):   # metric_name: 'accuracy' or 'valid mse'
+                 loss_func=F.cross_entropy,
+                 metric_name='accuracy'):   # metric_name: 'accuracy' or 'valid mse'
         self.name, self.make_model, self.bs, self.epochs = name, make_model, bs, epochs
         self.loss_func, self.metric_name, self.device = loss_func, metric_name, torch.device(device)
         self.x, self.y, self.xv, self.yv = (t.to(self.device) for t in (x, y, xv, yv))

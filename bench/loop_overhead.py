@@ -2,17 +2,18 @@
 
     PYTHONPATH=. python bench/loop_overhead.py [--repeats 7] [--profile]
 
-Trains a 784-50-10 MLP on the 4,000 offline MNIST digits of `get_mnist()`, batch size 64, 3 epochs of SGD with
-validation after each epoch, two ways in the same process:
-  - by hand: a plain PyTorch loop that slices the tensors directly, `torch.optim.SGD`, validation loss and accuracy
-    summed on the device and read once per epoch;
-  - with trainlib: `Learner.fit`, with its default callbacks (Recorder, ProgressCallback) and an accuracy metric,
-    once with trainlib's SGD (passed as `opt_func`: the default is Adam; the ratio the target is about) and once
-    with torch.optim.SGD, which takes more time per step than trainlib's SGD, so that both sides run the same
-    optimizer.
-For context it also times the hand-written loop over shuffled batches, which pays for gathering rows by index as
-the Learner's shuffling DataLoader does. The runs alternate (so drift in the machine's speed hits both alike), each repeat starting from the same weights,
-and the script prints the median time of each and their ratio. The target is a ratio <= 1.25.
+Trains a 784-50-10 MLP on the 4,000 offline MNIST digits of `get_mnist()`, batch size 64, 3 epochs of SGD
+with validation after each epoch, two ways in the same process:
+  - by hand: a plain PyTorch loop that slices the tensors directly, `torch.optim.SGD`, validation loss and
+    accuracy summed on the device and read once per epoch;
+  - with trainlib: `Learner.fit`, with its default callbacks (Recorder, ProgressCallback) and an accuracy
+    metric, once with trainlib's SGD (passed as `opt_func`: the default is Adam; the ratio the target is
+    about) and once with torch.optim.SGD, which takes more time per step than trainlib's SGD, so that both
+    sides run the same optimizer.
+For context it also times the hand-written loop over shuffled batches, which pays for gathering rows by index
+as the Learner's shuffling DataLoader does. The runs alternate (so drift in the machine's speed hits both
+alike), each repeat starting from the same weights, and the script prints the median time of each and their
+ratio. The target is a ratio <= 1.25.
 `--profile` runs cProfile over one trainlib fit and prints where its time goes."""
 import argparse, contextlib, cProfile, io, pstats, statistics, sys, time
 import torch
@@ -22,7 +23,7 @@ from trainlib.all import *
 def get_model(): return nn.Sequential(nn.Linear(784, 50), nn.ReLU(), nn.Linear(50, 10))
 
 def hand_loop(model, x_train, y_train, x_valid, y_valid, epochs, bs, lr, shuffle=False):
-    "The reference: a plain loop over tensor slices (`shuffle`: over a new random order each epoch, as a DataLoader)."
+    "The reference: a plain loop over slices (`shuffle`: a new random order each epoch, as DataLoader)."
     opt = torch.optim.SGD(model.parameters(), lr=lr)
     for epoch in range(epochs):
         model.train()
@@ -57,14 +58,16 @@ def main():
     parser.add_argument('--bs', type=int, default=64)
     parser.add_argument('--lr', type=float, default=0.1)
     parser.add_argument('--device', default=None, help='default: default_device()')
-    parser.add_argument('--threads', type=int, default=None, help="torch.set_num_threads; default: torch's own choice")
+    parser.add_argument('--threads', type=int, default=None,
+                        help="torch.set_num_threads; default: torch's own choice")
     parser.add_argument('--profile', action='store_true')
     args = parser.parse_args()
     if args.threads: torch.set_num_threads(args.threads)
 
     device = torch.device(args.device) if args.device else default_device()
     x_train, y_train, x_valid, y_valid = (t.to(device) for t in get_mnist())
-    dls = DataLoaders.from_dsets(Dataset(x_train, y_train), Dataset(x_valid, y_valid), bs=args.bs, device=device)
+    dls = DataLoaders.from_dsets(Dataset(x_train, y_train), Dataset(x_valid, y_valid), bs=args.bs,
+                                 device=device)
     torch.manual_seed(0)
     init = get_model().state_dict()
 
@@ -80,11 +83,12 @@ def main():
         'hand': lambda: hand_loop(fresh(), x_train, y_train, x_valid, y_valid, args.epochs, args.bs, args.lr),
         'trainlib': lambda: trainlib_fit(fresh(), dls, args.epochs, args.lr, SGD),
         'trainlib_torch_sgd': lambda: trainlib_fit(fresh(), dls, args.epochs, args.lr, torch.optim.SGD),
-        'hand_shuffled': lambda: hand_loop(fresh(), x_train, y_train, x_valid, y_valid, args.epochs, args.bs, args.lr, shuffle=True),
+        'hand_shuffled': lambda: hand_loop(fresh(), x_train, y_train, x_valid, y_valid, args.epochs, args.bs,
+                                           args.lr, shuffle=True),
     }
     table = io.StringIO()   # the Learner's per-epoch table (its bars go to stderr), kept out of the report
     with contextlib.redirect_stdout(table):
-        for run in runs.values(): run()   # warm up: first-call costs (allocator, kernels, imports) out of the timings
+        for run in runs.values(): run()   # warm up: first-call costs (allocator, kernels, imports) not timed
     times = {name: [] for name in runs}
     results = {}
     for _ in range(args.repeats):
@@ -103,12 +107,16 @@ def main():
         print(out.getvalue())
 
     med = {name: statistics.median(t) for name, t in times.items()}
-    print(f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, median of {args.repeats} repeats, "
-          f"{args.epochs} epochs, bs {args.bs}")
-    print(f"hand-written loop (torch.optim.SGD):              {med['hand'] * 1000:7.1f} ms  valid loss, acc {results['hand'][0]:.4f}, {results['hand'][1]:.4f}")
-    print(f"trainlib Learner.fit (opt_func=trainlib's SGD):    {med['trainlib'] * 1000:7.1f} ms  valid loss, acc {results['trainlib'][0]:.4f}, {results['trainlib'][1]:.4f}")
+    print(f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
+          f"median of {args.repeats} repeats, {args.epochs} epochs, bs {args.bs}")
+    hand, ours = results['hand'], results['trainlib']
+    print(f"hand-written loop (torch.optim.SGD):              {med['hand'] * 1000:7.1f} ms  "
+          f"valid loss, acc {hand[0]:.4f}, {hand[1]:.4f}")
+    print(f"trainlib Learner.fit (opt_func=trainlib's SGD):    {med['trainlib'] * 1000:7.1f} ms  "
+          f"valid loss, acc {ours[0]:.4f}, {ours[1]:.4f}")
     print(f"trainlib Learner.fit (opt_func=torch.optim.SGD):   {med['trainlib_torch_sgd'] * 1000:7.1f} ms")
-    print(f"hand-written, shuffled batches (gathered by index): {med['hand_shuffled'] * 1000:7.1f} ms  (what shuffling costs any loop)")
+    print(f"hand-written, shuffled batches (gathered by index): {med['hand_shuffled'] * 1000:7.1f} ms  "
+          f"(what shuffling costs any loop)")
     print(f"ratio trainlib / hand-written: {med['trainlib'] / med['hand']:.3f}  (target <= 1.25)")
     print(f"ratio with torch.optim.SGD on both sides: {med['trainlib_torch_sgd'] / med['hand']:.3f}; "
           f"against the shuffled hand-written loop: {med['trainlib_torch_sgd'] / med['hand_shuffled']:.3f}")

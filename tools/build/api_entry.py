@@ -1,16 +1,19 @@
 """How an API entry reads on the docs pages: the renderer `tools/build/docs.py` hands to nbdev's `show_doc`.
 
-nbdev 2.4's own renderer (fastcore's `MarkdownRenderer`) writes every entry as `def name(...)`, classes included
-(`def Callback(*args, **kwargs)`), methods without their class (`def fit(`), and links to the repository's source.
-This one writes an entry as a reader calls it:
+nbdev 2.4's own renderer (fastcore's `MarkdownRenderer`) writes every entry as `def name(...)`, classes
+included (`def Callback(*args, **kwargs)`), methods without their class (`def fit(`), and links to the
+repository's source. This one writes an entry as a reader calls it:
 
-    Learner.fit(n_epoch, lr=None, wd=None, ...)   the heading: the signature (a class: `class Learner(dls, model, ...)`),
-                                                  id `learner.fit` (lower case, as nbdev's links expect)
+    Learner.fit(n_epoch, lr=None, wd=None, ...)   the heading: the signature (a class:
+                                                  `class Learner(dls, model, ...)`), id `learner.fit` (lower
+                                                  case, as nbdev's links expect)
     Train for `n_epoch` epochs, ...               the docstring
     | Parameter | Default | Details |             the comments after the parameters, when there are any
 
-`show_doc(Learner.fit)` and `show_doc(Learner.fit_one_cycle, name='Learner.fit_one_cycle')` (a function a later
-notebook attaches to the Learner) both read as methods: no `self`, the name the reader calls."""
+The heading's `data-name` is the entry's name and `data-module` the module of the object shown (`__main__`
+for one the notebook's own cells define, as nbdev runs them): tools/test/test_docs.py reads both.
+`show_doc(Learner.fit)` and `show_doc(Learner.fit_one_cycle, name='Learner.fit_one_cycle')` (a function a
+later notebook attaches to the Learner) both read as methods: no `self`, the name the reader calls."""
 import html, inspect
 from fastcore.docments import docments
 
@@ -27,13 +30,14 @@ def _constant_name(value, namespace):
     return next((k for k, v in namespace.items() if v is value and k.isupper()), None)
 
 def _default(value, namespace=None):
-    "A default as the reader would write it: classes, functions and module constants by name, anything else by repr."
+    "A default as the reader would write it: classes, functions and module constants by name, else by repr."
     if inspect.isclass(value) or inspect.isfunction(value): return value.__name__
     name = _constant_name(value, namespace)
     if name: return name
     if type(value) in (tuple, list) and any(inspect.isfunction(v) or inspect.isclass(v) for v in value):
         items = [_default(v, namespace) for v in value]   # (valley,), not (<function valley at 0x...>,)
-        return f"({', '.join(items)}{',' if len(items) == 1 else ''})" if type(value) is tuple else f"[{', '.join(items)}]"
+        if type(value) is list: return f"[{', '.join(items)}]"
+        return f"({', '.join(items)}{',' if len(items) == 1 else ''})"
     return repr(value)
 
 def _annotation(anno):
@@ -41,7 +45,7 @@ def _annotation(anno):
     return anno if isinstance(anno, str) else getattr(anno, '__name__', None) or repr(anno)
 
 def _params(sym, is_method):
-    "[(name as written in the signature, default or '', annotation or '', comment or '')] for the parameters of `sym`."
+    "[(name as in the signature, default or '', annotation or '', comment or '')] per parameter of `sym`."
     target = sym.__init__ if inspect.isclass(sym) else sym
     try: sig = inspect.signature(sym)   # for a class: its __init__'s, without self
     except (TypeError, ValueError): return None
@@ -92,6 +96,7 @@ class EntryRenderer:
         self.is_class = inspect.isclass(sym)
         self.is_method = '.' in self.name and not self.is_class
         self.is_property = isinstance(sym, property)
+        self.module = getattr(func, '__module__', None) or ''   # `__main__`: defined by the notebook's cells
         self.doc = inspect.getdoc(func) or ''
         self.params = None if self.is_property else _params(func, self.is_method)
 
@@ -103,11 +108,14 @@ class EntryRenderer:
     def _repr_markdown_(self):
         "The entry: a heading that is the signature (id: the name in lower case), the docstring, the table."
         h, sig = self.title_level, html.escape(self.signature())
-        anchor = html.escape(self.name.lower(), quote=True)   # nbdev links `Learner.fit` to `callbacks.html#learner.fit`
+        # nbdev links `Learner.fit` to `callbacks.html#learner.fit`
+        anchor = html.escape(self.name.lower(), quote=True)
         name = html.escape(self.name)
         sig = sig.replace(name, f'<b>{name}</b>', 1)
         parts = ['<div class="api-doc">',   # markdown resumes after the blank line that follows an HTML block
-                 f'<h{h} class="api-entry" id="{anchor}" data-name="{name}"><code>{sig}</code>'
+                 f'<h{h} class="api-entry" id="{anchor}" data-name="{name}" '
+                 f'data-module="{html.escape(self.module)}">'
+                 f'<code>{sig}</code>'
                  f'<a class="anchor-link" href="#{anchor}">¶</a></h{h}>']
         if self.doc: parts.append(self.doc)
         table = _table(self.params)

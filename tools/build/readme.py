@@ -3,15 +3,16 @@
     python tools/build/readme.py           # execute nbs/index.ipynb in a Jupyter kernel and write README.md
     python tools/build/readme.py --check   # exit 1 if README.md is not what the notebook gives now
 
-Cells marked `#| hide` are left out; `#| ` directive lines are dropped from code; text outputs are quoted as they
-came, HTML tables as HTML; plots are left to the docs. The check ignores what cannot repeat from run to run:
-times such as 00:03, durations in seconds, and digits past the second decimal."""
+Cells marked `#| hide` are left out; `#| ` directive lines are dropped from code; text outputs are quoted as
+they came, HTML tables as HTML; plots are left to the docs. The check ignores what cannot repeat from run to
+run: times such as 00:03, durations in seconds, and digits past the second decimal."""
 import re, sys
 from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
 root = Path(__file__).resolve().parents[2]
+HEADER = '<!-- Generated from nbs/index.ipynb by tools/build/readme.py: edit the notebook, not this file. -->'
 
 def is_hidden(cell): return re.search(r'^#\|\s*hide\s*$', cell.source, re.M) is not None
 
@@ -22,7 +23,8 @@ def fence(text): return f"```\n{text.rstrip()}\n```"
 def output_markdown(out):
     "An output as README markdown: tables as HTML, text fenced; plots and stderr are left to the docs."
     if out.output_type == 'error': raise RuntimeError(f"index.ipynb raised {out.ename}: {out.evalue}")
-    if out.output_type == 'stream': return fence(out.text) if out.name == 'stdout' and out.text.strip() else None
+    if out.output_type == 'stream':
+        return fence(out.text) if out.name == 'stdout' and out.text.strip() else None
     data = out.get('data', {})
     if 'image/png' in data: return None
     if 'text/html' in data: return data['text/html'].strip()
@@ -37,15 +39,16 @@ def to_markdown(nb):
         if cell.cell_type != 'code' or not code_source(cell.source): continue
         parts.append(f"```python\n{code_source(cell.source)}\n```")
         parts += [md for md in map(output_markdown, cell.get('outputs', [])) if md]
-    return '<!-- Generated from nbs/index.ipynb by tools/build/readme.py: edit the notebook, not this file. -->\n\n' + '\n\n'.join(parts) + '\n'
+    return HEADER + '\n\n' + '\n\n'.join(parts) + '\n'
 
 def render():
     nb = nbformat.read(root/'nbs'/'index.ipynb', as_version=4)
-    NotebookClient(nb, timeout=600, kernel_name='python3', resources={'metadata': {'path': str(root/'nbs')}}).execute()
+    resources = {'metadata': {'path': str(root/'nbs')}}
+    NotebookClient(nb, timeout=600, kernel_name='python3', resources=resources).execute()
     return to_markdown(nb)
 
 def stable(text):
-    text = re.sub(r'(\d+\.\d{2})\d+', r'\1', text)   # float noise past two decimals (thread counts, BLAS builds)
+    text = re.sub(r'(\d+\.\d{2})\d+', r'\1', text)   # float noise past 2 decimals (threads, BLAS builds)
     text = re.sub(r'\b\d\d:\d\d\b', 'MM:SS', text)
     return re.sub(r'\b\d+(\.\d+)?\s*(s|ms|µs)\b', 'T', text)
 

