@@ -9,8 +9,8 @@ __all__ = []
 import torch
 from torch import nn
 import torch.nn.functional as F
-from . import (core, data, loss, training, callbacks, training_callbacks, anneal, lrfind, tracker, fp16,
-                      distributed)
+from . import (core, data, loss, training, callbacks, training_callbacks, anneal, lrfind, tracker,
+                      fp16, distributed)
 from .core import *
 from .data import *
 from .loss import *
@@ -23,5 +23,7 @@ from .tracker import *
 from .fp16 import *
 from .distributed import *
 
-_modules = [core, data, loss, training, callbacks, training_callbacks, anneal, lrfind, tracker, fp16, distributed]
-__all__ = list(dict.fromkeys(['torch', 'nn', 'F'] + [name for m in _modules for name in m.__all__]))   # once each
+_modules = [core, data, loss, training, callbacks, training_callbacks, anneal, lrfind, tracker, fp16,
+            distributed]
+# each name once
+__all__ = list(dict.fromkeys(['torch', 'nn', 'F'] + [name for m in _modules for name in m.__all__]))

@@ -66,7 +66,8 @@ class SchedExp(_Sched):
     "Exponential schedule from `start` to `end`; `start` must not be zero."
     def __init__(self, start, end):
         super().__init__(start, end)
-        if np.any(np.asarray(self.start) == 0): raise ValueError(f"SchedExp needs a non-zero start, got {start!r}")
+        if np.any(np.asarray(self.start) == 0):
+            raise ValueError(f"SchedExp needs a non-zero start, got {start!r}")
     def __call__(self, pos): return sched_exp(self.start, self.end, pos)
 
 # %% ../nbs/04_anneal.ipynb #92b6c045
@@ -84,18 +85,21 @@ class CombinedSched:
     def __init__(self, pcts, scheds):
         pcts, scheds = [float(p) for p in pcts], list(scheds)
         if len(pcts) != len(scheds) or not pcts:
-            raise ValueError(f"pcts and scheds must have the same non-zero length, got {len(pcts)} and {len(scheds)}")
+            raise ValueError(f"pcts and scheds must have the same non-zero length, "
+                             f"got {len(pcts)} and {len(scheds)}")
         if any(not p >= 0 for p in pcts): raise ValueError(f"pcts must be non-negative, got {pcts!r}")
-        if not math.isclose(sum(pcts), 1., abs_tol=1e-6): raise ValueError(f"pcts must sum to 1, got {sum(pcts)!r}")
+        if not math.isclose(sum(pcts), 1., abs_tol=1e-6):
+            raise ValueError(f"pcts must sum to 1, got {sum(pcts)!r}")
         total, ends = sum(pcts), np.cumsum(pcts).tolist()
-        self.ends = [end / total for end in ends]       # segment i covers [starts[i], ends[i]); ends[-1] == 1.0
+        # segment i covers [starts[i], ends[i]); ends[-1] == 1.0
+        self.ends = [end / total for end in ends]
         self.starts = [0.] + self.ends[:-1]
         self.pcts, self.scheds = pcts, scheds
 
     def __call__(self, pos):
         pos = min(max(float(pos), 0.), 1.)
         i = min(bisect.bisect_right(self.ends, pos), len(self.ends) - 1)  # first segment ending after pos
-        while self.ends[i] == self.starts[i]: i -= 1                      # pos == 1 at the end of empty segments
+        while self.ends[i] == self.starts[i]: i -= 1   # pos == 1 at the end of empty segments
         return self.scheds[i]((pos - self.starts[i]) / (self.ends[i] - self.starts[i]))
 
     def __repr__(self): return f"combine_scheds({self.pcts!r}, {self.scheds!r})"
@@ -119,11 +123,12 @@ from .training_callbacks import BnFreeze, _has_bn
 
 # %% ../nbs/04_anneal.ipynb #99280424
 def _direct_key(opt, name):
-    "The key under which every param group of `opt` holds `name`, when `set_hyper` would only write it there; else None."
+    "The one key `opt`'s param groups hold `name` under, if `set_hyper` would only write it there; else None."
     keys = {_hyper_key(group, name) for group in opt.param_groups}
     if len(keys) != 1: return None
     key = keys.pop()
-    if key == 'betas' or key == 'momentum' and isinstance(opt, torch.optim.RMSprop): return None   # set_hyper does more
+    # set_hyper does more
+    if key == 'betas' or key == 'momentum' and isinstance(opt, torch.optim.RMSprop): return None
     return key
 
 class ParamScheduler(Callback):
@@ -136,12 +141,13 @@ class ParamScheduler(Callback):
         self.scheds = dict(scheds)
 
     def before_fit(self):
-        "Once a fit: where each hyper-parameter lives in the param groups (see `_direct_key`) and the list recording it."
+        "Once a fit: where each hyper-parameter lives (see `_direct_key`), and the list recording it."
         opt, hps = self.learn.opt, self.learn.recorder.hps   # the Recorder (order 50) has just emptied hps
-        self._plan = [(name, sched, _direct_key(opt, name), hps.setdefault(name, [])) for name, sched in self.scheds.items()]
+        self._plan = [(name, sched, _direct_key(opt, name), hps.setdefault(name, []))
+                      for name, sched in self.scheds.items()]
 
     def set_values(self, pos):
-        "Set every scheduled hyper-parameter to its value at `pos`; record in `recorder.hps` what the last param group got."
+        "Set each scheduled hyper-parameter to its value at `pos`; `recorder.hps` records the last group's."
         opt = self.learn.opt
         for name, sched, key, record in self._plan:
             value = [s(pos) for s in sched] if isinstance(sched, (list, tuple)) else sched(pos)
@@ -159,10 +165,11 @@ class ParamScheduler(Callback):
 
 # %% ../nbs/04_anneal.ipynb #656f8ade
 def _group_lrs(learn, lr):
-    "`lr` (None: the Learner's; a number; a slice, spread as `fit` does): a float if all groups share it, else an array, one per group."
+    "`lr` (None: the Learner's; a slice spread as in `fit`): a float if all groups share it, else an array."
     n_groups = len(learn.splitter(learn.model))
     lrs = np.asarray(_lr_list(learn.lr if lr is None else lr, n_groups), dtype=float).reshape(-1)
-    if lrs.size not in (1, n_groups): raise ValueError(f"lr got {lrs.size} values for {n_groups} param groups: {lr!r}")
+    if lrs.size not in (1, n_groups):
+        raise ValueError(f"lr got {lrs.size} values for {n_groups} param groups: {lr!r}")
     if np.all(lrs == lrs[0]): return float(lrs[0])   # floats: plain arithmetic at every batch, no numpy call
     return lrs.copy()
 
@@ -183,28 +190,30 @@ def _check_one_cycle(learn, n_epoch, lr_max=None, div=25., div_final=1e5, pct_st
     _check_moms(learn.moms if moms is None else moms)
 
 def fit_one_cycle(self, n_epoch,      # epochs to train
-                  lr_max=None,        # peak learning rate: a number or a slice over the param groups; None: `self.lr`
+                  lr_max=None,        # peak lr: a number or a slice over the param groups; None: `self.lr`
                   div=25.,            # the lr starts at lr_max/div
                   div_final=1e5,      # and ends at lr_max/div_final
                   pct_start=0.25,     # share of training spent warming up
                   wd=None,            # weight decay, as in `fit`
-                  moms=None,          # (start, middle, end) momentum; None: `self.moms` (None there: no momentum schedule)
+                  moms=None,          # momentum (start, middle, end); None: `self.moms` (None: no schedule)
                   cbs=None,           # callbacks for this call only
                   reset_opt=False,    # make a new optimizer first
                   start_epoch=0):     # resume the schedule at this epoch
-    "Fit `self.model` for `n_epoch` epochs with the 1cycle policy: lr up then down, momentum down then up, by cosines."
+    "Fit `self.model` for `n_epoch` epochs by 1cycle: lr up then down, momentum down then up, by cosines."
     _check_one_cycle(self, n_epoch, lr_max, div, div_final, pct_start, wd, moms, cbs, reset_opt, start_epoch)
     lr_max = _group_lrs(self, lr_max)
     moms = self.moms if moms is None else moms
     scheds = {'lr': combined_cos(pct_start, lr_max / div, lr_max, lr_max / div_final)}
-    if moms is not None: scheds['mom'] = combined_cos(pct_start, *moms)   # None: an optimizer without momentum
-    self.fit(n_epoch, cbs=[ParamScheduler(scheds)] + _as_list(cbs), reset_opt=reset_opt, wd=wd, start_epoch=start_epoch)
+    # None: an optimizer without momentum
+    if moms is not None: scheds['mom'] = combined_cos(pct_start, *moms)
+    self.fit(n_epoch, cbs=[ParamScheduler(scheds)] + _as_list(cbs), reset_opt=reset_opt, wd=wd,
+             start_epoch=start_epoch)
 
 Learner.fit_one_cycle = fit_one_cycle  # added by 04_anneal
 
 # %% ../nbs/04_anneal.ipynb #d92d4af6
 def fit_flat_cos(self, n_epoch,      # epochs to train
-                 lr=None,            # learning rate: a number or a slice over the param groups; None: `self.lr`
+                 lr=None,            # learning rate: a number or a slice over param groups; None: `self.lr`
                  div_final=1e5,      # the lr ends at lr/div_final
                  pct_start=0.75,     # share of training at the flat lr
                  wd=None,            # weight decay, as in `fit`
@@ -217,7 +226,8 @@ def fit_flat_cos(self, n_epoch,      # epochs to train
     _check_pct('pct_start', pct_start)
     lr = _group_lrs(self, lr)
     scheds = {'lr': combined_cos(pct_start, lr, lr, lr / div_final)}
-    self.fit(n_epoch, cbs=[ParamScheduler(scheds)] + _as_list(cbs), reset_opt=reset_opt, wd=wd, start_epoch=start_epoch)
+    self.fit(n_epoch, cbs=[ParamScheduler(scheds)] + _as_list(cbs), reset_opt=reset_opt, wd=wd,
+             start_epoch=start_epoch)
 
 Learner.fit_flat_cos = fit_flat_cos  # added by 04_anneal
 
@@ -230,7 +240,7 @@ def fit_sgdr(self, n_cycles,         # number of cosine cycles
              reset_opt=False,        # make a new optimizer first
              wd=None,                # weight decay, as in `fit`
              start_epoch=0):         # resume the schedule at this epoch
-    "Fit `self.model` for `n_cycles` cosine annealings of the lr from `lr_max` to 0, each `cycle_mult` times the last."
+    "Fit for `n_cycles` cosine annealings of the lr from `lr_max` to 0, each `cycle_mult` times the last."
     for name, value in [('n_cycles', n_cycles), ('cycle_len', cycle_len), ('cycle_mult', cycle_mult)]:
         check_int(name, value, low=1)   # epochs are whole
     if lr_max is not None: check_lr('lr_max', lr_max)
@@ -238,8 +248,10 @@ def fit_sgdr(self, n_cycles,         # number of cosine cycles
     cycle_lens = [cycle_len * cycle_mult ** i for i in range(n_cycles)]
     n_epoch = sum(cycle_lens)
     _check_fit_args(n_epoch, wd=wd, start_epoch=start_epoch)
-    scheds = {'lr': combine_scheds([n / n_epoch for n in cycle_lens], [SchedCos(lr_max, 0) for _ in cycle_lens])}
-    self.fit(n_epoch, cbs=[ParamScheduler(scheds)] + _as_list(cbs), reset_opt=reset_opt, wd=wd, start_epoch=start_epoch)
+    scheds = {'lr': combine_scheds([n / n_epoch for n in cycle_lens],
+                                   [SchedCos(lr_max, 0) for _ in cycle_lens])}
+    self.fit(n_epoch, cbs=[ParamScheduler(scheds)] + _as_list(cbs), reset_opt=reset_opt, wd=wd,
+             start_epoch=start_epoch)
 
 Learner.fit_sgdr = fit_sgdr  # added by 04_anneal
 
@@ -251,14 +263,15 @@ def fine_tune(self, epochs,          # epochs to train with all groups unfrozen
               pct_start=0.3,         # warm-up share of the unfrozen fit_one_cycle
               div=5.0,               # the unfrozen fit_one_cycle starts at its peak lr / div
               **kwargs):             # passed to both fit_one_cycle calls (wd, moms, cbs, ...)
-    "Train the last param group alone for `freeze_epochs`, then all of them for `epochs` with discriminative lrs."
+    "Train the last param group alone for `freeze_epochs`, then all for `epochs` with discriminative lrs."
     check_int('epochs', epochs)
     check_int('freeze_epochs', freeze_epochs)
     base_lr = check_hyper('base_lr', base_lr, positive=True)
     lr_mult = check_hyper('lr_mult', lr_mult, positive=True)
     frozen = dict(lr_max=slice(base_lr), pct_start=0.99, **kwargs)
-    if _has_bn(self.model) and not any(isinstance(cb, BnFreeze) for cb in self.cbs):   # the frozen body's statistics
-        frozen['cbs'] = [BnFreeze()] + _as_list(kwargs.get('cbs'))                       # stay put (03e)
+    # the frozen body's statistics stay put (03e)
+    if _has_bn(self.model) and not any(isinstance(cb, BnFreeze) for cb in self.cbs):
+        frozen['cbs'] = [BnFreeze()] + _as_list(kwargs.get('cbs'))
     unfrozen = dict(lr_max=slice(base_lr / 2 / lr_mult, base_lr / 2), pct_start=pct_start, div=div, **kwargs)
     # check both calls now: freeze() changes the model, and an error after it would leave the model frozen
     _check_one_cycle(self, freeze_epochs, **frozen)

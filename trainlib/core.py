@@ -25,10 +25,11 @@ def check_number(name,             # the argument's name, for the message
                  low_open=False,   # True: `low` itself is refused
                  high_open=False,  # True: `high` itself is refused
                  finite=True):     # False: infinity is allowed (within the range)
-    "`value` as a plain number if it is a real number in the range; else a ValueError naming `name` and `value`."
+    "`value` as a plain number if a real number in the range; else a ValueError naming `name` and `value`."
     number = value.item() if getattr(value, 'ndim', None) == 0 and hasattr(value, 'item') else value
     what = f"{'a finite' if finite else 'a'} number {_interval(low, high, low_open, high_open)}"
-    if isinstance(number, bool) or not isinstance(number, numbers.Real): raise ValueError(f"{name} must be {what}, got {value!r}")
+    if isinstance(number, bool) or not isinstance(number, numbers.Real):
+        raise ValueError(f"{name} must be {what}, got {value!r}")
     below = number < low or (low_open and number == low)
     above = number > high or (high_open and number == high)
     if math.isnan(number) or (finite and math.isinf(number)) or below or above:
@@ -37,29 +38,32 @@ def check_number(name,             # the argument's name, for the message
 
 # %% ../nbs/00_core.ipynb #d315800a
 def check_hyper(name, value, positive=False):
-    "`value` as a plain number if it is a finite number >= 0 (> 0 if `positive`); else a ValueError naming it."
+    "`value` as a plain number if a finite number >= 0 (> 0 if `positive`); else a ValueError naming it."
     return check_number(name, value, low_open=positive)
 
 def check_lr(name, lr):
-    "`lr` if it is a number (see `check_hyper`), a flat list of numbers (one per param group) or `slice(hi)`/`slice(lo, hi)`."
+    "`lr` if a finite number >= 0, a flat list of them (one per param group), `slice(hi)` or `slice(lo, hi)`."
     if isinstance(lr, slice):
         if lr.step is not None or lr.stop is None:
             raise ValueError(f"{name} must be slice(hi) or slice(lo, hi) with no step, got {lr!r}")
         for end in (lr.start, lr.stop):
             if end is None: continue
             try: check_hyper(name, end, positive=True)
-            except ValueError: raise ValueError(f"{name} must be slice(hi) or slice(lo, hi) of finite numbers > 0, got {lr!r}") from None
+            except ValueError:
+                raise ValueError(f"{name} must be slice(hi) or slice(lo, hi) of finite numbers > 0, "
+                                 f"got {lr!r}") from None
         return lr
     if isinstance(lr, (list, tuple, np.ndarray)):
         if np.ndim(lr) != 1 or len(lr) == 0:
-            raise ValueError(f"{name} must be a number or a flat, non-empty list of numbers (one per param group), got {lr!r}")
+            raise ValueError(f"{name} must be a number or a flat, non-empty list of numbers "
+                             f"(one per param group), got {lr!r}")
         for i, value in enumerate(lr): check_hyper(f"{name}[{i}]", value)
         return lr
     return check_hyper(name, lr)
 
 # %% ../nbs/00_core.ipynb #1692b15f
 def check_int(name, value, low=0):
-    "`value` as an int if it is an integer >= `low` (not a bool, not a float); else a ValueError naming `name` and `value`."
+    "`value` as an int if an integer >= `low` (no bool or float); else a ValueError with `name` and `value`."
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
         raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
     return int(value)

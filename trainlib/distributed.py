@@ -24,22 +24,26 @@ __all__ = ['setup_distrib', 'teardown_distrib', 'DistributedTrainer', 'distrib_c
 _all_ = ['rank_distrib', 'num_distrib']   # 00_core's, re-exported here: fastai's place for them
 
 def _launched():
-    "Started by torchrun (or another launcher that sets what `init_process_group` reads), one process or more."
+    "Started by torchrun (or a launcher that sets what `init_process_group` reads), one process or more."
     return all(k in os.environ for k in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT'))
 
 # %% ../nbs/08_distributed.ipynb #cf9a26ee
 def setup_distrib(backend=None):   # 'gloo', 'nccl', ...; None: 'nccl' when CUDA is available, else 'gloo'
-    "Join the process group that `torchrun` describes in the environment; return this rank's device (a no-op outside torchrun)."
-    if backend is not None and not isinstance(backend, str): raise TypeError(f"backend must be a str or None, got {backend!r}")
-    if not dist.is_initialized() and not _launched(): return default_device()   # plain `python`: nothing to join
+    "Join the process group torchrun describes; return this rank's device (a no-op outside torchrun)."
+    if backend is not None and not isinstance(backend, str):
+        raise TypeError(f"backend must be a str or None, got {backend!r}")
+    # plain `python`: nothing to join
+    if not dist.is_initialized() and not _launched(): return default_device()
     if backend is None: backend = 'nccl' if torch.cuda.is_available() else 'gloo'
     if backend == 'nccl' and not torch.cuda.is_available():
-        raise ValueError("backend 'nccl' needs CUDA, and torch.cuda.is_available() is False: use backend='gloo'")
+        raise ValueError("backend 'nccl' needs CUDA, and torch.cuda.is_available() is False: "
+                         "use backend='gloo'")
     device = torch.device('cpu')
     if backend == 'nccl':   # one GPU per process: LOCAL_RANK is this process's index on its machine
         device = torch.device('cuda', int(os.environ.get('LOCAL_RANK', 0)))
         torch.cuda.set_device(device)
-    if not dist.is_initialized(): dist.init_process_group(backend)   # reads RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT
+    # reads RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT
+    if not dist.is_initialized(): dist.init_process_group(backend)
     return device
 
 def teardown_distrib():
@@ -48,17 +52,19 @@ def teardown_distrib():
 
 # %% ../nbs/08_distributed.ipynb #a065bc85
 def _shard(idxs, rank, world, pad):
-    "Rank `rank`'s share of `idxs`: every `world`-th index from position `rank`; with `pad`, the first ones repeated so all shares are equal."
+    "Rank `rank`'s share of `idxs`: every `world`-th from `rank`; `pad` repeats the first for equal shares."
     if pad and len(idxs) % world:
         idxs = idxs.repeat(math.ceil(world / len(idxs)) + 1)[:math.ceil(len(idxs) / world) * world]
     return idxs[rank::world]
 
 class _EpochIndices:
-    "This rank's share of a new order of `n` items each time it is iterated (once an epoch); every rank draws the same order."
+    "This rank's share of a new order of `n` items per iteration (an epoch); every rank draws the same order."
     def __init__(self, n, rank, world, seed, shuffle, pad):
         self.n, self.rank, self.world, self.shuffle, self.pad = n, rank, world, shuffle, pad
-        self.generator = torch.Generator().manual_seed(seed)   # the same seed on every rank: the same permutations
-    def __len__(self): return math.ceil(self.n / self.world) if self.pad else len(range(self.rank, self.n, self.world))
+        # the same seed on every rank: the same permutations
+        self.generator = torch.Generator().manual_seed(seed)
+    def __len__(self):
+        return math.ceil(self.n / self.world) if self.pad else len(range(self.rank, self.n, self.world))
     def epoch(self):
         "The next epoch's indices of this rank (advances the generator once when shuffling)."
         idxs = torch.randperm(self.n, generator=self.generator) if self.shuffle else torch.arange(self.n)
@@ -66,42 +72,49 @@ class _EpochIndices:
     def __iter__(self): return iter(self.epoch().tolist())   # as a torch Sampler: one int at a time
 
 class _ShardLoader:
-    "A trainlib DataLoader's batches over one rank's share: its batch size, `drop_last` and way of fetching a batch."
+    "A trainlib DataLoader's batches over one rank's share: its batch size, `drop_last` and batch fetching."
     def __init__(self, dl, indices): self.dl, self.indices, self.ds = dl, indices, dl.ds
     def __len__(self):
         n, bs = len(self.indices), self.dl.bs
         return n // bs if self.dl.drop_last else math.ceil(n / bs)
     def __iter__(self):
         idxs, bs = self.indices.epoch(), self.dl.bs
-        for i in range(len(self)): yield self.dl.fetch(idxs[i * bs:(i + 1) * bs])   # DataLoaders moves it to the device
+        # DataLoaders moves it to the device
+        for i in range(len(self)): yield self.dl.fetch(idxs[i * bs:(i + 1) * bs])
 
 # %% ../nbs/08_distributed.ipynb #6608d3d8
 def _check_size(n, world, name):
-    if n < world: raise ValueError(f"the {name} set has {n} items, fewer than the {world} processes: each rank needs one")
+    if n < world:
+        raise ValueError(f"the {name} set has {n} items, fewer than the {world} processes: "
+                         "each rank needs one")
 
 def _shard_loader(dl, rank, world, seed, pad, name):
-    "One rank's loader for `dl`: a trainlib DataLoader, or a torch DataLoader (inside DataLoaders' `_DeviceLoader`)."
+    "One rank's loader for `dl`: a trainlib DataLoader, or a torch one (inside DataLoaders' `_DeviceLoader`)."
     if isinstance(dl, DataLoader):
         _check_size(len(dl.ds), world, name)
         return _ShardLoader(dl, _EpochIndices(len(dl.ds), rank, world, seed, dl.shuffle, pad))
     tdl = dl.loader if isinstance(dl, _DeviceLoader) else dl
     if not isinstance(tdl, torch.utils.data.DataLoader):
-        raise TypeError(f"cannot split {type(tdl).__name__} between ranks: give DataLoaders trainlib or torch DataLoaders")
+        raise TypeError(f"cannot split {type(tdl).__name__} between ranks: "
+                        "give DataLoaders trainlib or torch DataLoaders")
     if isinstance(tdl.dataset, torch.utils.data.IterableDataset) or tdl.batch_size is None:
-        raise ValueError("cannot split a torch DataLoader of an IterableDataset or with a batch_sampler between ranks")
+        raise ValueError("cannot split a torch DataLoader of an IterableDataset or with a batch_sampler "
+                         "between ranks")
     shuffle = isinstance(tdl.sampler, torch.utils.data.RandomSampler)
     if not shuffle and not isinstance(tdl.sampler, torch.utils.data.SequentialSampler):
         raise ValueError(f"cannot split a torch DataLoader with a {type(tdl.sampler).__name__} between ranks")
     _check_size(len(tdl.dataset), world, name)
     indices = _EpochIndices(len(tdl.dataset), rank, world, seed, shuffle, pad)
-    return torch.utils.data.DataLoader(tdl.dataset, tdl.batch_size, sampler=indices, num_workers=tdl.num_workers,
-                                       collate_fn=tdl.collate_fn, pin_memory=tdl.pin_memory, drop_last=tdl.drop_last,
-                                       worker_init_fn=tdl.worker_init_fn, persistent_workers=tdl.persistent_workers,
+    return torch.utils.data.DataLoader(tdl.dataset, tdl.batch_size, sampler=indices,
+                                       num_workers=tdl.num_workers, collate_fn=tdl.collate_fn,
+                                       pin_memory=tdl.pin_memory, drop_last=tdl.drop_last,
+                                       worker_init_fn=tdl.worker_init_fn,
+                                       persistent_workers=tdl.persistent_workers,
                                        prefetch_factor=tdl.prefetch_factor, timeout=tdl.timeout,
                                        multiprocessing_context=tdl.multiprocessing_context)
 
 def _same_seed(device):
-    "A seed drawn from the global torch generator on every rank (so their streams stay aligned), rank 0's sent to all."
+    "A seed from the global torch generator on every rank (keeping their streams aligned); rank 0's for all."
     seed = torch.randint(0, 2**62, (1,)).to(device)
     dist.broadcast(seed, src=0)
     return int(seed)
@@ -109,12 +122,13 @@ def _same_seed(device):
 def _shard_dls(dls, rank, world, seed):
     "DataLoaders of this rank's shares: training padded to equal shares (equal batch counts), validation not."
     train = _shard_loader(dls.train, rank, world, seed, pad=True, name='training')
-    valid = None if dls.valid is None else _shard_loader(dls.valid, rank, world, seed + 1, pad=False, name='validation')
+    valid = (None if dls.valid is None
+             else _shard_loader(dls.valid, rank, world, seed + 1, pad=False, name='validation'))
     return DataLoaders(train, valid, device=dls.device, n_inp=dls.n_inp)
 
 # %% ../nbs/08_distributed.ipynb #8381625d
 def _to_sync_bn(model):
-    "Replace each batch norm inside `model` by a SyncBatchNorm sharing its parameters and buffers; return what to put back."
+    "Swap each batch norm of `model` for a SyncBatchNorm that shares its state; return what to put back."
     replaced = []
     for parent in model.modules():
         for name, child in parent.named_children():
@@ -130,18 +144,18 @@ def _sum_over(t, device):
     return t
 
 def _gather(o):
-    "Every rank's `o`, in rank order (pickled through the process group: for a validation's predictions, once)."
+    "Every rank's `o`, in rank order (pickled through the group: for a validation's predictions, once)."
     parts = [None] * dist.get_world_size()
     dist.all_gather_object(parts, o)
     return parts
 
 # %% ../nbs/08_distributed.ipynb #1716c026
 class DistributedTrainer(Callback):
-    "Train data-parallel under torchrun: DistributedDataParallel, a share of the data per rank, the same records on every rank."
-    order = -10        # before TerminateOnNaN (-9), MixedPrecision (10), the Recorder (50), the trackers and the bars
+    "Data-parallel training under torchrun: DistributedDataParallel, a share per rank, same records on all."
+    order = -10        # before TerminateOnNaN (-9), MixedPrecision (10), the Recorder (50), trackers, bars
     run_valid = False  # its batch event (the loss's all-reduce) is for training batches only
 
-    def __init__(self, sync_bn=True):   # turn batch norms into SyncBatchNorm on GPUs (torch has none on the CPU)
+    def __init__(self, sync_bn=True):   # turn batch norms into SyncBatchNorm on GPUs (torch has none on CPUs)
         self.sync_bn = sync_bn
         self.ddp = None          # the DistributedDataParallel of this fit
         self.plain_dls = None    # the Learner's own DataLoaders, put back after the fit
@@ -159,56 +173,64 @@ class DistributedTrainer(Callback):
         self.plain_dls = learn.dls
         learn.dls = _shard_dls(self.plain_dls, rank, world, _same_seed(device))
         finder = next((cb for cb in learn.cbs if isinstance(cb, LRFinder)), None)
-        if finder is not None:   # lr_find counted epochs over the whole set: a rank's share needs N times as many
+        # lr_find counted epochs over the whole set: a rank's share needs N times as many
+        if finder is not None:
             learn.n_epoch = max(learn.n_epoch, finder.num_it // len(learn.dls.train) + 1)
         if self.sync_bn and device.type == 'cuda': self.sync_bns = _to_sync_bn(learn.model)
-        # wrapped at every fit: DDP registers the parameters that require grad now (fine_tune unfreezes between fits)
-        self.ddp = DistributedDataParallel(learn.model, device_ids=[device.index] if device.type == 'cuda' else None)
+        # wrapped at every fit: DDP registers the parameters that require grad now
+        # (fine_tune unfreezes between fits)
+        device_ids = [device.index] if device.type == 'cuda' else None
+        self.ddp = DistributedDataParallel(learn.model, device_ids=device_ids)
 
     def before_train(self):
         "Train through DistributedDataParallel: its backward averages the gradients over the ranks."
         self.learn.model = self.ddp
 
     def after_loss(self):
-        "Start summing the batch's loss (times its size) and size over the ranks; it runs while backward does."
+        "Start summing the batch's loss (times its size) and size over the ranks, while backward runs."
         loss = self.learn.loss
         if loss is None: return
         n = _batch_size(self.learn.yb)
-        # torch.full fills on the device; torch.tensor(n, device='cuda') would copy from the host and wait for the stream
+        # torch.full fills on the device; torch.tensor(n, device='cuda') would copy from the host
+        # and wait for the stream
         self.sums = torch.stack([loss.float() * n, torch.full((), float(n), device=loss.device)])
-        self.work = dist.all_reduce(self.sums, async_op=True)   # a small collective per batch, not waited for here
+        # a small collective per batch, not waited for here
+        self.work = dist.all_reduce(self.sums, async_op=True)
 
     def after_batch(self):
-        "The batch's loss averaged over the ranks, weighted by their batch sizes: every rank records, and decides on, the same."
+        "The batch's loss averaged over the ranks (weighted by batch size): all record and decide the same."
         if self.work is None: return   # no loss this batch
-        self.work.wait()   # on the CPU the sum is ready after this; on CUDA it is queued on the stream (no host sync)
+        # on the CPU the sum is ready after this; on CUDA it is queued on the stream (no host sync)
+        self.work.wait()
         self.work = None
         self.learn.loss = (self.sums[0] / self.sums[1]).to(self.learn.loss.dtype)
 
     def after_train(self):
-        "Validate through the plain module: DDP's forward may broadcast buffers (a collective), and validation shares differ in size."
+        "Validate through the plain module: DDP's forward may broadcast buffers; shares differ in size."
         self.learn.model = self.ddp.module
-        # DDP sends rank 0's buffers (batch norms' running statistics) at each forward: the last forward's updates were each rank's own
+        # DDP sends rank 0's buffers (batch norms' running statistics) at each forward: the last forward's
+        # updates were each rank's own
         for buffer in self.ddp.module.buffers(): dist.broadcast(buffer, src=0)
 
     def after_validate(self):
-        "Reduce the validation loss and metrics over the ranks (weighted by real sample counts), before the Recorder reads them."
+        "Reduce the validation loss and metrics over the ranks (real samples) before the Recorder reads them."
         learn = self.learn
-        if self.plain_dls is None: return   # `validate` or `get_preds` outside a fit: every rank saw the whole set
+        # `validate` or `get_preds` outside a fit: every rank saw the whole set
+        if self.plain_dls is None: return
         learn.recorder.reduce(partial(_sum_over, device=next(learn.model.parameters()).device), _gather)
 
     def after_epoch(self):
-        "The plain model again (an epoch cancelled during training skipped after_train): trackers save its keys."
+        "The plain model again (an epoch cancelled in training skipped after_train): trackers save its keys."
         self.learn.model = self.ddp.module
 
     def after_fit(self):
-        "Wait for rank 0's checkpoints, then put back the plain model and the Learner's DataLoaders (before the trackers' after_fit)."
+        "Wait for rank 0's saves; restore the plain model and DataLoaders (before the trackers' after_fit)."
         dist.barrier()   # every save of the epochs is written before a SaveModelCallback loads the best model
         self.finished = True
         self._restore()
 
     def cleanup_fit(self):
-        "Put them back however the fit ended; after a fit that ended normally, wait for what rank 0 saved in after_fit."
+        "Put them back however the fit ended; after a normal end, wait for what rank 0 saved in after_fit."
         self._restore()
         if self.finished: dist.barrier()
         self.finished = False
@@ -218,11 +240,12 @@ class DistributedTrainer(Callback):
         self.work = None
         if self.ddp is not None: self.learn.model = self.ddp.module
         if self.plain_dls is not None: self.learn.dls = self.plain_dls
-        for parent, name, bn in self.sync_bns: setattr(parent, name, bn)   # parameters and buffers were shared
+        # parameters and buffers were shared
+        for parent, name, bn in self.sync_bns: setattr(parent, name, bn)
         self.ddp, self.plain_dls, self.sync_bns = None, None, []
 
 def _rank_device(learn):
-    "This rank's device: on CUDA, `cuda:LOCAL_RANK` (the model and the DataLoaders move there); else the model's."
+    "This rank's device: on CUDA `cuda:LOCAL_RANK` (the model and DataLoaders move there); else the model's."
     device = next(learn.model.parameters()).device
     if device.type != 'cuda': return device
     device = torch.device('cuda', torch.cuda.current_device())   # setup_distrib made it cuda:LOCAL_RANK
@@ -233,7 +256,7 @@ def _rank_device(learn):
 # %% ../nbs/08_distributed.ipynb #0e1bd339
 @contextmanager
 def distrib_ctx(self, sync_bn=True):   # turn batch norms into SyncBatchNorm on GPUs
-    "Inside this block, fits train data-parallel with a `DistributedTrainer` (under torchrun; a no-op outside), rank 0 alone showing progress."
+    "In this block, fits train data-parallel with a `DistributedTrainer` under torchrun (a no-op outside it)."
     if not dist.is_initialized() and not _launched():   # plain `python`
         yield self
         return

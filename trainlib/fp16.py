@@ -14,21 +14,23 @@ __all__ = ['MixedPrecision', 'to_fp16', 'to_bf16', 'to_fp32', 'GradientAccumulat
 from .core import check_int, check_number
 from .learner import Callback, Learner, CancelStepException
 from .lrfind import LRFinder
-from .training_callbacks import GradientAccumulation, GradientClip, BnFreeze   # 03e's: re-exported here
+# 03e's: re-exported here
+from .training_callbacks import GradientAccumulation, GradientClip, BnFreeze
 _all_ = ['GradientAccumulation', 'GradientClip', 'BnFreeze']
 
 # %% ../nbs/07_fp16.ipynb #9d86ae20
 class _StepGate:
-    "Stands in for the optimizer in `GradScaler.step`: the scaler unscales `param_groups`' gradients, calls `step` only if all are finite."
+    "Stand-in optimizer for `GradScaler.step`: the scaler unscales its `param_groups`, `step` runs if finite."
     def __init__(self, opt):
         self.param_groups = opt.param_groups   # what GradScaler.unscale_ reads: the real optimizer's groups
-        self.finite = False                    # set by `step`, which the scaler calls only on finite gradients
+        self.finite = False                    # set by `step`: the scaler calls it only on finite gradients
     def step(self): self.finite = True
 
 def _to_float(o):
-    "The float16 and bfloat16 tensors in `o` (a tensor, or a tuple, list or dict of them) as float32; the rest as it is."
+    "`o` with its float16 and bfloat16 tensors as float32 (a tensor, or a tuple, list or dict of them)."
     if isinstance(o, torch.Tensor): return o.float() if o.dtype in (torch.float16, torch.bfloat16) else o
-    if isinstance(o, tuple) and hasattr(o, '_fields'): return type(o)(*(_to_float(v) for v in o))   # a namedtuple
+    # a namedtuple
+    if isinstance(o, tuple) and hasattr(o, '_fields'): return type(o)(*(_to_float(v) for v in o))
     if isinstance(o, (tuple, list)): return type(o)(_to_float(v) for v in o)
     if isinstance(o, dict): return {k: _to_float(v) for k, v in o.items()}
     return o
@@ -42,27 +44,29 @@ def _device_type(model):
 _AMP_DTYPES = {'fp16': torch.float16, 'bf16': torch.bfloat16}
 
 class MixedPrecision(Callback):
-    "Mixed precision: the forward pass under `torch.autocast`; for 'fp16', loss scaling and skipped inf/NaN steps by a `GradScaler`."
+    "Mixed precision: autocast forward; for 'fp16', a `GradScaler` scales the loss and skips inf/NaN steps."
     order = 10
-    def __init__(self, amp_mode='fp16',        # 'fp16' (float16, loss scaled) or 'bf16' (bfloat16: float32's range, no scaling)
+    def __init__(self, amp_mode='fp16',        # 'fp16' (float16, scaled loss) or 'bf16' (bfloat16, unscaled)
                  init_scale=2.**16,            # the loss scale to start from
-                 growth_factor=2.,             # the scale is multiplied by this after `growth_interval` good steps
-                 backoff_factor=.5,            # and by this after a step with inf or NaN gradients (which is skipped)
+                 growth_factor=2.,             # multiplies the scale after `growth_interval` good steps
+                 backoff_factor=.5,            # multiplies it after a skipped step (inf or NaN gradients)
                  growth_interval=2000,         # steps without inf or NaN before the scale grows
                  enabled=True):                # False: train in float32, as if the callback were not there
-        if amp_mode not in _AMP_DTYPES: raise ValueError(f"amp_mode must be 'fp16' or 'bf16', got {amp_mode!r}")
+        if amp_mode not in _AMP_DTYPES:
+            raise ValueError(f"amp_mode must be 'fp16' or 'bf16', got {amp_mode!r}")
         check_number('init_scale', init_scale, low_open=True)
         check_number('growth_factor', growth_factor, low=1, low_open=True)
         check_number('backoff_factor', backoff_factor, high=1, low_open=True, high_open=True)
         check_int('growth_interval', growth_interval, low=1)
         self.amp_mode, self.enabled = amp_mode, enabled
-        self.scaler_args = dict(init_scale=init_scale, growth_factor=growth_factor, backoff_factor=backoff_factor,
-                                growth_interval=growth_interval, enabled=enabled)
-        self.scaler = None            # the GradScaler ('fp16'), made at the first fit on the model's device, kept across fits
+        self.scaler_args = dict(init_scale=init_scale, growth_factor=growth_factor,
+                                backoff_factor=backoff_factor, growth_interval=growth_interval,
+                                enabled=enabled)
+        self.scaler = None            # the GradScaler ('fp16'), made at the first fit, kept across fits
         self.scaler_device = None     # the device type it was made for
         self.autocast = None          # the torch.autocast context entered at each batch
         self.in_autocast = False      # whether it is entered now
-        self.stepped = False          # whether `scaler.step` ran this batch (`update` must follow it, and only it)
+        self.stepped = False          # whether `scaler.step` ran this batch (only then does `update` run)
         self.saved_scaler = None      # the scaler's state to put back after an lr_find
 
     def _setup(self):
@@ -94,7 +98,7 @@ class MixedPrecision(Callback):
             self.autocast.__exit__(None, None, None)
 
     def after_pred(self):
-        "Leave autocast and cast the predictions to float32: the loss, the metrics and `get_preds` see float32."
+        "Leave autocast; cast the predictions to float32: the loss, the metrics and `get_preds` see float32."
         self._exit_autocast()
         self.learn.pred = _to_float(self.learn.pred)
 
@@ -103,10 +107,11 @@ class MixedPrecision(Callback):
         if self.scaler is not None: self.learn.loss_grad = self.scaler.scale(self.learn.loss_grad)
 
     def before_step(self):
-        "Unscale the gradients in place (callbacks after this one see the true ones); skip the step if one is inf or NaN."
+        "Unscale the gradients in place (later callbacks see the true ones); skip the step on an inf or NaN."
         if self.scaler is None: return
         gate = _StepGate(self.learn.opt)
-        self.scaler.step(gate)   # unscale_, then gate.step() if all finite; reads the inf check: a device sync per step
+        # unscale_, then gate.step() if all finite; reads the inf check: a device sync per step
+        self.scaler.step(gate)
         self.stepped = True
         if not gate.finite: raise CancelStepException()
 
@@ -126,12 +131,12 @@ class MixedPrecision(Callback):
 
 # %% ../nbs/07_fp16.ipynb #88e63479
 def to_fp16(self, **kwargs):   # MixedPrecision's arguments (init_scale, growth_interval, ...)
-    "Train in mixed precision, float16 with loss scaling: add a `MixedPrecision(**kwargs)`, replacing any; return the Learner."
+    "Float16 mixed precision, loss scaled: add `MixedPrecision(**kwargs)`, replacing any; return the Learner."
     self.remove_cb(MixedPrecision)
     return self.add_cb(MixedPrecision(**kwargs))
 
 def to_bf16(self):
-    "Train in mixed precision with bfloat16 (no loss scaling needed): add a `MixedPrecision('bf16')`; return the Learner."
+    "Mixed-precision bfloat16 (no loss scaling needed): add a `MixedPrecision('bf16')`; return the Learner."
     return self.to_fp16(amp_mode='bf16')
 
 def to_fp32(self):

@@ -33,9 +33,11 @@ EVENTS = ['before_fit', 'before_epoch',
 _STAGE_EVENTS = {stage: ('before_' + stage, 'after_cancel_' + stage, 'after_' + stage)
                  for stage in ('fit', 'epoch', 'train', 'validate', 'backward', 'step')}
 # the events of the backward and step stages: when none has a handler, the loop runs neither stage's events
-_STEP_EVENTS = ('before_backward', 'after_cancel_backward', 'after_backward', 'before_step', 'after_cancel_step', 'after_step')
+_STEP_EVENTS = ('before_backward', 'after_cancel_backward', 'after_backward',
+                'before_step', 'after_cancel_step', 'after_step')
 # the events of a batch: `run_train`/`run_valid` say whether a callback's run while training/validating
-_BATCH_EVENTS = {'before_batch', 'after_pred', 'after_loss', 'before_backward', 'after_cancel_backward', 'after_backward',
+_BATCH_EVENTS = {'before_batch', 'after_pred', 'after_loss',
+                 'before_backward', 'after_cancel_backward', 'after_backward',
                  'before_step', 'after_cancel_step', 'after_step', 'after_cancel_batch', 'after_batch'}
 
 # %% ../nbs/03a_learner.ipynb #4de34ca8
@@ -44,44 +46,46 @@ class CancelFitException(Exception):
 class CancelEpochException(Exception):
     "Skip the rest of this epoch (validation included): after_cancel_epoch, then after_epoch run."
 class CancelTrainException(Exception):
-    "Skip the rest of this epoch's training batches: after_cancel_train, then after_train run; validation follows."
+    "Skip the rest of this epoch's training: after_cancel_train, then after_train run; validation follows."
 class CancelValidException(Exception):
     "Skip the rest of this validation: after_cancel_validate, then after_validate run."
 class CancelBatchException(Exception):
-    "Skip the rest of this batch: after_cancel_batch, then after_batch run (raised in before_step: no step, no zero_grad)."
+    "Skip the rest of a batch: after_cancel_batch, after_batch run (from before_step: no step, no zero_grad)."
 class CancelBackwardException(Exception):
-    "Skip the backward pass: after_cancel_backward, then after_backward run; the step stage and zero_grad follow."
+    "Skip the backward pass: after_cancel_backward, then after_backward run; the step and zero_grad follow."
 class CancelStepException(Exception):
     "Skip the optimizer step: after_cancel_step, then after_step run; zero_grad follows."
 
 # %% ../nbs/03a_learner.ipynb #b4897990
-@functools.lru_cache(maxsize=None)   # a callback's name is asked for often (add_cb, remove_cb): once per class name
+# a callback's name is asked for often (add_cb, remove_cb): once per class name
+@functools.lru_cache(maxsize=None)
 def _snake(name):
     "CamelCase -> camel_case."
     return re.sub(r'(?<=[a-z0-9])([A-Z])', r'_\1', re.sub(r'([A-Z]+)([A-Z][a-z])', r'\1_\2', name)).lower()
 
 class Callback:
-    "Base class of callbacks: methods named after events, run in increasing `order`; reads unknown attributes from `learn`."
+    "Callback base class: methods named after events, run by `order`; reads other attributes from `learn`."
     order = 0          # lower runs first
     learn = None       # the Learner, set by `Learner.add_cb`
     run_train = True   # False: this callback's batch events do not run while training
     run_valid = True   # False: they do not run while validating (validate and get_preds included)
     prints = False     # True for callbacks that print or draw: `learn.no_logging()` takes them out
-    rank0_only = False # True for callbacks that show or write something: only rank 0 of a distributed run runs them
+    rank0_only = False # True for callbacks that show or write: only rank 0 of a distributed run runs them
     _run = True
 
     @property
     def run(self):
-        "False: none of this callback's events run until the end of the fit (then it is True again), as in fastai."
+        "False: none of this callback's events run until the fit ends (then it is True again), as in fastai."
         return self._run
     @run.setter
     def run(self, value):
         self._run = value
-        if self.learn is not None: self.learn._update_handlers()   # the Learner's lists of handlers follow at once
+        # the Learner's lists of handlers follow at once
+        if self.learn is not None: self.learn._update_handlers()
 
     @property
     def name(self):
-        "The attribute of the Learner this callback is stored as: the class name, snake_case, without 'Callback'."
+        "The Learner's attribute this callback is stored as: the class name, snake_case, without 'Callback'."
         name = type(self).__name__
         return _snake(name[:-len('Callback')] if name.endswith('Callback') and name != 'Callback' else name)
 
@@ -99,13 +103,13 @@ def _as_list(o):
     return list(o) if isinstance(o, (list, tuple)) else [o]
 
 def _split_batch(batch, n_inp):
-    "`(xb, yb)`: the first `n_inp` elements of `batch` and the rest, as tuples (`n_inp` None: all but the last, or 1)."
+    "`(xb, yb)`: the first `n_inp` elements of `batch` and the rest, as tuples (None: all but the last or 1)."
     if not isinstance(batch, tuple): batch = tuple(batch) if isinstance(batch, list) else (batch,)
     if n_inp is None: n_inp = max(len(batch) - 1, 1)
     return batch[:n_inp], batch[n_inp:]
 
 def _lr_list(lr, n):
-    "`lr` for `n` param groups: a number as it is; `slice(lo, hi)` spread geometrically; `slice(hi)` -> hi/10 then hi."
+    "`lr` for `n` param groups: a number as is; `slice(lo, hi)` spread geometrically; `slice(hi)`: hi/10, hi."
     if not isinstance(lr, slice): return lr
     if lr.start is None: return [lr.stop / 10] * (n - 1) + [lr.stop]
     if n == 1: return [lr.stop]
@@ -122,20 +126,23 @@ def _default_splitter(model):
     return [list(model.parameters())]
 
 def _param_groups(splitter, model):
-    "`splitter(model)` as torch-style param groups, with a clear error when it is not a list of parameter lists."
+    "`splitter(model)` as torch param groups, with a clear error when it is not a list of parameter lists."
     groups = []
     for i, params in enumerate(splitter(model)):
         if isinstance(params, torch.Tensor):
-            raise TypeError(f"splitter must return a list of parameter lists, but its group {i} is one tensor of shape "
-                            f"{tuple(params.shape)} (did it return model.parameters() rather than [list(model.parameters())]?)")
+            raise TypeError(f"splitter must return a list of parameter lists, but its group {i} is one "
+                            f"tensor of shape {tuple(params.shape)} (did it return model.parameters() rather "
+                            f"than [list(model.parameters())]?)")
         params = list(params)
-        if not params: raise ValueError(f"splitter returned an empty param group (group {i}): each group needs a parameter")
+        if not params:
+            raise ValueError(f"splitter returned an empty param group (group {i}): "
+                             "each group needs a parameter")
         groups.append({'params': params})
     if not groups: raise ValueError("splitter returned no param groups")
     return groups
 
 def _check_fit_args(n_epoch, lr=None, wd=None, start_epoch=0):
-    "What `fit` and every `fit_*` get: whole `n_epoch`, `start_epoch` in [0, n_epoch], `lr` and `wd` (None: the Learner's)."
+    "What `fit*` take: whole `n_epoch`, `start_epoch` in [0, n_epoch], `lr` and `wd` (None: the Learner's)."
     check_int('n_epoch', n_epoch)
     if check_int('start_epoch', start_epoch) > n_epoch:
         raise ValueError(f"start_epoch must be in [0, n_epoch={n_epoch}], got {start_epoch!r}")
@@ -143,7 +150,7 @@ def _check_fit_args(n_epoch, lr=None, wd=None, start_epoch=0):
     if wd is not None: check_hyper('wd', wd)
 
 def _check_moms(moms):
-    "`moms` if it is None (no momentum schedule) or (start, middle, end), three finite numbers >= 0; else a ValueError."
+    "`moms` if None (no momentum schedule) or (start, middle, end) of finite numbers >= 0; else a ValueError."
     if moms is None: return None
     if not isinstance(moms, (list, tuple, np.ndarray)) or len(moms) != 3:
         raise ValueError(f"moms must be (start, middle, end) or None, got {moms!r}")
@@ -156,12 +163,15 @@ def _not_events(cls):
     return [m for m in dir(cls) if m.startswith(('before_', 'after_')) and m not in EVENTS]
 
 def _check_cb(learn, cb):
-    "A TypeError/ValueError if `cb` is not a Callback, its name would hide an attribute of `learn`, or it misnames an event."
+    "A TypeError/ValueError if `cb` is no Callback, its name hides one of `learn`'s, or it misnames an event."
     if not isinstance(cb, Callback): raise TypeError(f"cb must be a Callback, got {cb!r}")
     if hasattr(type(learn), cb.name) or not isinstance(learn.__dict__.get(cb.name, cb), Callback):
-        raise ValueError(f"a callback named {cb.name!r} would hide the Learner's attribute {cb.name!r}: rename its class")
+        raise ValueError(f"a callback named {cb.name!r} would hide the Learner's attribute {cb.name!r}: "
+                         "rename its class")
     not_events = _not_events(type(cb))
-    if not_events: raise ValueError(f"{type(cb).__name__} has methods named like events that are not events: {not_events}; see EVENTS")
+    if not_events:
+        raise ValueError(f"{type(cb).__name__} has methods named like events that are not events: "
+                         f"{not_events}; see EVENTS")
 
 # %% ../nbs/03a_learner.ipynb #0df7c653
 def _shapes(o):
@@ -172,36 +182,38 @@ def _shapes(o):
     return type(o).__name__
 
 def _check_pred(pred, yb):
-    "A clear error when the model's output (a tensor) and the one target (a tensor) differ in length; other outputs pass."
+    "A clear error if the model's output and its one target (tensors both) differ in length; others pass."
     if not (isinstance(pred, torch.Tensor) and len(yb) == 1 and isinstance(yb[0], torch.Tensor)): return
     if pred.ndim and yb[0].ndim and len(pred) != len(yb[0]):
-        raise ValueError(f"the model's output does not match the targets: {len(pred)} predictions for {len(yb[0])} "
-                         f"targets (output shape {tuple(pred.shape)}, targets shape {tuple(yb[0].shape)})")
+        raise ValueError(f"the model's output does not match the targets: {len(pred)} predictions for "
+                         f"{len(yb[0])} targets (output shape {tuple(pred.shape)}, "
+                         f"targets shape {tuple(yb[0].shape)})")
 
 def _loss_error(loss_func, pred, yb, e):
     "The error to raise when `loss_func(pred, *yb)` raised `e`: the same message, with the shapes it got."
     targs = _shapes(yb[0] if len(yb) == 1 else yb)
-    return ValueError(f"loss_func {_func_name(loss_func)} failed on the model's output of shape {_shapes(pred)} "
-                      f"and targets of shape {targs}: {e}")
+    return ValueError(f"loss_func {_func_name(loss_func)} failed on the model's output of shape "
+                      f"{_shapes(pred)} and targets of shape {targs}: {e}")
 
 # %% ../nbs/03a_learner.ipynb #e7e265b7
 def _runs_here(cb, rank):
-    "Whether `cb`'s events run in this process: `run` is set, and it is not a rank-0-only callback on another rank."
+    "Whether `cb`'s events run here: `run` is set, and it is not a rank-0-only callback on another rank."
     return cb.run and (rank == 0 or not cb.rank0_only)
 
 def _handlers(cbs, training):
-    "For each event, the methods of `cbs` that run at it, in order: those of callbacks that run here (and in this stage)."
+    "For each event, the methods of `cbs` run at it, in order (of callbacks that run here and in this stage)."
     stage_flag, rank = 'run_train' if training else 'run_valid', rank_distrib()
     on = {event: [] for event in EVENTS}
     for cb in cbs:
         if not _runs_here(cb, rank): continue
         in_stage = getattr(cb, stage_flag)   # whether its batch events run in this stage
         for event in EVENTS:
-            if hasattr(type(cb), event) and (in_stage or event not in _BATCH_EVENTS): on[event].append(getattr(cb, event))
+            if hasattr(type(cb), event) and (in_stage or event not in _BATCH_EVENTS):
+                on[event].append(getattr(cb, event))
     return on
 
 def _cleanup(cbs):
-    "Run the `cleanup_fit` of each of `cbs`, even after one raised, and set `run` back to True, as fastai does; return the errors."
+    "Run every `cleanup_fit` of `cbs` even if one raises; `run` back to True (as fastai); return the errors."
     errors, rank = [], rank_distrib()
     for cb in cbs:
         cb._run = True
@@ -212,17 +224,18 @@ def _cleanup(cbs):
 
 def _check_loss_func(loss_func):
     if loss_func is None:
-        raise ValueError("loss_func is None: give the Learner a loss function, e.g. Learner(dls, model, loss_func=F.cross_entropy)")
+        raise ValueError("loss_func is None: give the Learner a loss function, "
+                         "e.g. Learner(dls, model, loss_func=F.cross_entropy)")
 
 # %% ../nbs/03a_learner.ipynb #75512653
 def _default_cbs():
-    "Recorder (03c_metrics) and ProgressCallback (03d_progress): every Learner has them, whatever was imported."
+    "The Recorder (03c) and ProgressCallback (03d): every Learner has them, whatever was imported."
     from trainlib.metrics import Recorder   # imported here, not at the top: those modules build on this one
     from trainlib.progress import ProgressCallback
     return (Recorder, ProgressCallback)
 
 class Learner:
-    "Trains `model` on `dls` with `loss_func` and an optimizer from `opt_func`, running callbacks at every event."
+    "Trains `model` on `dls` with `loss_func` and an `opt_func` optimizer, running callbacks at every event."
     default_cbs = None   # the callbacks every Learner starts with; None: Recorder and ProgressCallback
 
     def __init__(self, dls,        # DataLoaders: `.train`, `.valid` (or None), `.device`, `.n_inp`
@@ -232,9 +245,9 @@ class Learner:
                  lr=1e-3,          # default learning rate: a number, or a slice over the param groups
                  splitter=None,    # splitter(model) -> a list of parameter lists, one per param group
                  cbs=None,         # callbacks added to `default_cbs`
-                 metrics=None,     # functions metric(pred, *yb) (averaged per sample), AccumMetrics, torchmetrics objects
+                 metrics=None,     # metric(pred, *yb) functions (per-sample mean), AccumMetrics, torchmetrics
                  wd=None,          # weight decay set at each fit when not None
-                 moms=(0.95, 0.85, 0.95),  # momentums of fit_one_cycle (04_anneal); None: no momentum schedule
+                 moms=(0.95, 0.85, 0.95),  # fit_one_cycle's momentums (04_anneal); None: no momentum schedule
                  path='.'):        # folder of `models/` for save and load
         check_lr('lr', lr)
         if wd is not None: check_hyper('wd', wd)
@@ -269,12 +282,13 @@ class Learner:
 
     # --- callbacks
     def add_cb(self, cb):
-        "Add callback `cb` (an instance, or a class to instantiate) as `learn.<cb.name>`; adding it again changes nothing."
+        "Add `cb` (a callback or its class) as `learn.<cb.name>`; adding it again changes nothing."
         if isinstance(cb, type): cb = cb()
         if any(c is cb for c in self.cbs): return self   # the same instance twice would run twice
         _check_cb(self, cb)
         cb.learn = self
-        self.cbs = sorted(self.cbs + [cb], key=lambda c: c.order)  # sorted is stable: equal orders keep their order
+        # sorted is stable: equal orders keep their order
+        self.cbs = sorted(self.cbs + [cb], key=lambda c: c.order)
         setattr(self, cb.name, cb)
         self._update_handlers()
         return self
@@ -300,7 +314,7 @@ class Learner:
 
     @contextmanager
     def added_cbs(self, cbs):
-        "Add `cbs` for the block; those that were not here already are removed when it ends, even when it raises."
+        "Add `cbs` for the block; those not here already are removed when it ends, even when it raises."
         cbs = [cb() if isinstance(cb, type) else cb for cb in _as_list(cbs)]
         new = [cb for i, cb in enumerate(cbs) if not any(cb is c for c in self.cbs + cbs[:i])]
         try:
@@ -309,12 +323,12 @@ class Learner:
         finally: self.remove_cbs(new)
 
     def _update_handlers(self):
-        "For each event, the methods of the callbacks that run at it now, in order: the loop runs these lists."
+        "For each event, the callbacks' methods that run at it now, in order: the loop runs these lists."
         self._stage_handlers = {}   # callbacks changed: the lists of both stages are made again when needed
         self._set_stage_handlers()
 
     def _set_stage_handlers(self):
-        "Point `self._on` at the lists of the stage running (`self.training`), made once per stage until callbacks change."
+        "Point `self._on` at the lists of the stage running, made once per stage until the callbacks change."
         on = self._stage_handlers.get(self.training)
         if on is None: on = self._stage_handlers[self.training] = _handlers(self.cbs, self.training)
         self._on.update(on)   # in place: the loop holds `self._on`
@@ -331,11 +345,11 @@ class Learner:
         self.opt = self.opt_func(groups, lr=lrs[-1] if isinstance(lrs, list) else lrs)
 
     def fit(self, n_epoch,          # epochs to train
-            lr=None,                # learning rate: a number or a slice over the param groups; None: `self.lr`
+            lr=None,                # learning rate: a number or a slice over param groups; None: `self.lr`
             wd=None,                # weight decay; None: `self.wd` (and if that is None, the optimizer's own)
             cbs=None,               # callbacks for this call only: removed when it ends, even when it raises
             reset_opt=False,        # make a new optimizer (forgetting momentum) even if there is one
-            start_epoch=0):         # resume at this epoch: epochs before it are skipped, `pct_train` as if run
+            start_epoch=0):         # resume at this epoch: earlier epochs are skipped, `pct_train` as if run
         "Train for `n_epoch` epochs, running every event; a `CancelFitException` ends it quietly."
         _check_fit_args(n_epoch, lr, wd, start_epoch)   # every argument is checked before anything changes
         _check_loss_func(self.loss_func)
@@ -347,12 +361,13 @@ class Learner:
             self.n_epoch, self.start_epoch, self.train_iter = n_epoch, start_epoch, 0
             try: self._with_events(self._do_fit, 'fit', CancelFitException)
             finally:
-                errors = _cleanup(self.cbs)   # every cleanup_fit runs; when fit raised, its error is the one that surfaces
+                # every cleanup_fit runs; when fit raised, its error is the one that surfaces
+                errors = _cleanup(self.cbs)
                 self._update_handlers()
             if errors: raise errors[0]
 
     def __getstate__(self):
-        "Pickled: everything but the running batch's autograd graph (`pred`, `loss_grad`) and the handler lists."
+        "Pickled: all but the running batch's autograd graph (`pred`, `loss_grad`) and the handler lists."
         state = dict(self.__dict__, pred=None, loss_grad=None, _on={}, _stage_handlers={})
         return state
 
@@ -362,11 +377,12 @@ class Learner:
         self._update_handlers()
 
     def __repr__(self):
-        return f'Learner(model={type(self.model).__name__}, opt_func={_func_name(self.opt_func)}, cbs={self.cbs})'
+        return (f'Learner(model={type(self.model).__name__}, opt_func={_func_name(self.opt_func)}, '
+                f'cbs={self.cbs})')
 
 # %% ../nbs/03a_learner.ipynb #aa70c413
 def _with_events(self, f, stage, cancel_exc):
-    "Run `f` between `before_<stage>` and `after_<stage>`; `cancel_exc` ends `f` and runs `after_cancel_<stage>`."
+    "Run `f` inside `before_<stage>`/`after_<stage>`; `cancel_exc` ends `f` and runs `after_cancel_<stage>`."
     before, cancelled, after = _STAGE_EVENTS[stage]
     on = self._on   # an event without handlers costs an empty loop, no call
     try:
@@ -386,16 +402,19 @@ def _one_batch(self):
     self.pred = self.model(*self.xb)
     for handler in on['after_pred']: handler()
     if self.yb and self.loss_func is not None:   # unlabelled batches (get_preds) have no loss
-        if self.iter == 0: _check_pred(self.pred, self.yb)   # once a stage: the output's length against the targets'
+        # once a stage: the output's length against the targets'
+        if self.iter == 0: _check_pred(self.pred, self.yb)
         try: self.loss_grad = self.loss_func(self.pred, *self.yb)
         except torch.OutOfMemoryError: raise
         except (RuntimeError, ValueError, IndexError, TypeError) as e:
             raise _loss_error(self.loss_func, self.pred, self.yb, e) from e
-        self.loss = self.loss_grad.detach()   # the batch's one detach: the Recorder keeps it without the graph
+        # the batch's one detach: the Recorder keeps it without the graph
+        self.loss = self.loss_grad.detach()
     for handler in on['after_loss']: handler()
     if not self.training: return
     if self.loss_grad is None:
-        raise ValueError(f"a training batch has no targets: its {len(self.xb)} elements are all inputs (see dls.n_inp)")
+        raise ValueError(f"a training batch has no targets: its {len(self.xb)} elements are all inputs "
+                         "(see dls.n_inp)")
     if self._plain_step:   # no callback handles the backward or step events: no stages to run around them
         self.loss_grad.backward()
         self.opt.step()
@@ -405,7 +424,7 @@ def _one_batch(self):
     self.opt.zero_grad()
 
 def _all_batches(self):
-    "Each batch of `self.dl`: moved to the device if its loader does not, split into `xb` and `yb`, then `_one_batch`."
+    "Each batch of `self.dl` to `_one_batch` as `xb`, `yb`, moved to the device if its loader does not."
     on, device, n_inp = self._on, self._move_to, getattr(self.dls, 'n_inp', None)
     training, pct_per_batch = self.training, 1 / (self.n_iter * self.n_epoch)
     for self.iter, batch in enumerate(self.dl):
@@ -425,10 +444,11 @@ def _all_batches(self):
 def _start_stage(self, dl, training):
     "Point the loop at `dl`, in training or eval mode."
     stage = 'training' if training else 'validation'
-    if dl is None: raise ValueError(f"there is no {stage} DataLoader (dls.{'train' if training else 'valid'} is None)")
+    if dl is None:
+        raise ValueError(f"there is no {stage} DataLoader (dls.{'train' if training else 'valid'} is None)")
     if len(dl) == 0: raise ValueError(f"the {stage} DataLoader is empty: it has no batches")
     self.dl, self.n_iter, self.iter = dl, len(dl), 0
-    # a loader that moves nothing itself (no device, e.g. torch's) gets its batches moved to the model's device
+    # a loader that moves nothing itself (no device, e.g. torch's): its batches go to the model's device
     self._move_to = getattr(self.dls, 'device', None) if getattr(dl, 'device', None) is None else None
     self.model.train(training)
     if training != self.training:   # the batch events' handlers follow run_train/run_valid
@@ -471,7 +491,7 @@ def no_logging(self):
     finally: self.add_cbs(quiet)
 
 def _print(self, *args, sep=' ', end='\n'):   # named `_print` so that this module keeps Python's own `print`
-    "Print above the progress bars, through `tqdm.write` (a plain `print` breaks a terminal's bars); on rank 0 only."
+    "Print above the progress bars, by `tqdm.write` (`print` would break a terminal's bars); on rank 0 only."
     if rank_distrib() == 0: tqdm.write(sep.join(str(a) for a in args), end=end)
 
 Learner.no_logging = no_logging
@@ -497,7 +517,7 @@ Learner.freeze_to, Learner.freeze, Learner.unfreeze = freeze_to, freeze, unfreez
 
 # %% ../nbs/03a_learner.ipynb #cfc65abc
 def _rng_states():
-    "The random number generators' states (torch CPU and CUDA, numpy, Python) as tensors and plain data, loadable with weights_only."
+    "The RNG states (torch CPU and CUDA, numpy, Python) as tensors and plain data that weights_only loads."
     _, keys, pos, has_gauss, cached = np.random.get_state()
     states = {'torch': torch.get_rng_state(), 'python': random.getstate(),
               'numpy': {'keys': torch.from_numpy(keys.astype(np.int64)), 'pos': int(pos),
@@ -511,25 +531,29 @@ def _set_rng_states(states):
     version, internal, gauss = states['python']
     random.setstate((version, tuple(internal), gauss))
     n = states['numpy']
-    np.random.set_state(('MT19937', n['keys'].numpy().astype(np.uint32), n['pos'], n['has_gauss'], n['cached_gaussian']))
+    np.random.set_state(('MT19937', n['keys'].numpy().astype(np.uint32), n['pos'], n['has_gauss'],
+                         n['cached_gaussian']))
     if 'cuda' in states and torch.cuda.is_available(): torch.cuda.set_rng_state_all(states['cuda'])
 
 def _plain_model(model):
     "The module inside a data-parallel wrapper (DistributedDataParallel, DataParallel), or `model` itself."
-    return model.module if isinstance(model, (nn.parallel.DistributedDataParallel, nn.DataParallel)) else model
+    wrappers = (nn.parallel.DistributedDataParallel, nn.DataParallel)
+    return model.module if isinstance(model, wrappers) else model
 
 def save(self, name,           # the file is `path/models/<name>.pth`
          with_opt=True):       # also save the optimizer's state (momentum buffers, hyper-parameters)
-    "Save the weights (and optimizer state), the epoch and the random states to `path/models/<name>.pth`, atomically."
+    "Save weights (and optimizer state), epoch and random states to `path/models/<name>.pth`, atomically."
     file = self.path/'models'/f'{name}.pth'
     if rank_distrib() != 0: return file   # one writer in a distributed run: rank 0
     file.parent.mkdir(parents=True, exist_ok=True)
-    for left in file.parent.glob(f'{glob.escape(file.name)}.*.tmp'): left.unlink(missing_ok=True)   # an interrupted save's
+    # an interrupted save's temporary files
+    for left in file.parent.glob(f'{glob.escape(file.name)}.*.tmp'): left.unlink(missing_ok=True)
     state = {'model': _plain_model(self.model).state_dict(), 'epoch': self.epoch, 'rng': _rng_states()}
-    if with_opt and self.opt is not None: state['opt'], state['opt_type'] = self.opt.state_dict(), type(self.opt).__name__
+    if with_opt and self.opt is not None:
+        state['opt'], state['opt_type'] = self.opt.state_dict(), type(self.opt).__name__
     # write a temporary file beside the checkpoint, then rename it into place: os.replace is atomic, so an
-    # interrupted save leaves the previous checkpoint as it was, never half a file. O_EXCL: a new file, made with
-    # mode 0o666 less the umask, as `open` makes files (mkstemp's are 0600)
+    # interrupted save leaves the previous checkpoint as it was, never half a file. O_EXCL: a new file, made
+    # with mode 0o666 less the umask, as `open` makes files (mkstemp's are 0600)
     tmp = file.parent/f'{file.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp'
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
@@ -543,32 +567,36 @@ def save(self, name,           # the file is `path/models/<name>.pth`
     return file
 
 def _check_model_state(model, saved):
-    "A ValueError naming the keys missing, unexpected or of another shape in `saved` for `model`; nothing changes."
+    "A ValueError naming the keys of `saved` missing, unexpected or misshapen for `model`; nothing changes."
     own = model.state_dict()
     missing, unexpected = [k for k in own if k not in saved], [k for k in saved if k not in own]
     shapes = [f'{k}: {tuple(saved[k].shape)} in the file, {tuple(own[k].shape)} in the model'
               for k in own if k in saved and saved[k].shape != own[k].shape]
     if missing or unexpected or shapes:
-        raise ValueError(f"the checkpoint does not fit the model (nothing was loaded): missing keys {missing}, "
-                         f"unexpected keys {unexpected}, other shapes {shapes}")
+        raise ValueError(f"the checkpoint does not fit the model (nothing was loaded): "
+                         f"missing keys {missing}, unexpected keys {unexpected}, other shapes {shapes}")
 
 def _load_opt(opt, state, file):
-    "Load the optimizer's state from `state`, or raise an error naming why it does not fit `opt` before changing it."
-    if 'opt' not in state: raise ValueError(f"{file} has no optimizer state (saved with with_opt=False): load it with with_opt=False")
+    "Load `opt`'s state from `state`, or raise an error naming why it does not fit before changing it."
+    if 'opt' not in state:
+        raise ValueError(f"{file} has no optimizer state (saved with with_opt=False): "
+                         "load it with with_opt=False")
     saved_type = state.get('opt_type', type(opt).__name__)
     if saved_type != type(opt).__name__:
-        raise ValueError(f"{file} holds the state of a {saved_type} optimizer, and this Learner's optimizer is a {type(opt).__name__}")
+        raise ValueError(f"{file} holds the state of a {saved_type} optimizer, "
+                         f"and this Learner's optimizer is a {type(opt).__name__}")
     opt.load_state_dict(state['opt'])   # trainlib's optimizers check the layout before changing anything
 
 def _load(learn, name, with_opt=True, resume=True):
-    "`Learner.load`; with `resume=False` the epoch and the random states stay as they are (loading a best model)."
+    "`Learner.load`; `resume=False` leaves the epoch and random states as they are (loading a best model)."
     file = learn.path/'models'/f'{name}.pth'
-    # weights_only=True: the unpickler accepts tensors, numbers, strings and containers, nothing that runs code
+    # weights_only=True: the unpickler takes tensors, numbers, strings and containers, nothing that runs code
     state = torch.load(file, map_location=getattr(learn.dls, 'device', None), weights_only=True)
     model = _plain_model(learn.model)
     _check_model_state(model, state['model'])
     made_opt = with_opt and learn.opt is None
-    if made_opt: learn.create_opt()   # a new Learner: an optimizer to load into (taken away again if loading fails)
+    # a new Learner: an optimizer to load into (taken away again if loading fails)
+    if made_opt: learn.create_opt()
     try:
         if with_opt: _load_opt(learn.opt, state, file)
     except BaseException:
@@ -582,7 +610,7 @@ def _load(learn, name, with_opt=True, resume=True):
 
 def load(self, name,           # the file is `path/models/<name>.pth`
          with_opt=True):       # also load the optimizer's state (the file must have it)
-    "Load `path/models/<name>.pth`: weights (and optimizer state), all or nothing; then the epoch and the random states."
+    "Load `path/models/<name>.pth`: weights (and optimizer state), all or nothing, then epoch and RNG states."
     return _load(self, name, with_opt)
 
 Learner.save, Learner.load = save, load

@@ -19,7 +19,7 @@ from .metrics import Recorder
 
 # %% ../nbs/05_lrfind.ipynb #6c9a4fe4
 def _copy_state(learn):
-    "In-memory copies of what a finder run changes: weights and buffers, gradients, optimizer state (or its absence)."
+    "In-memory copies of what a finder run changes: weights, buffers, gradients, optimizer state (or none)."
     model = learn.model
     return {'model': {k: v.detach().clone() for k, v in model.state_dict().items()},
             'grads': [None if p.grad is None else p.grad.detach().clone() for p in model.parameters()],
@@ -35,15 +35,17 @@ def _load_state(learn, state):
     learn.model.train(state['training'])
 
 def _check_finder_lr(name, lr):
-    "`lr` if it is a finite number > 0, or a list or array of them (one per param group); else an error naming `name` and `lr`."
-    if isinstance(lr, slice): raise ValueError(f"{name} must be a number or a list of numbers, one per param group, got {lr!r}")
+    "`lr` if a finite number > 0 or a list or array of them (one per param group); else an error naming it."
+    if isinstance(lr, slice):
+        raise ValueError(f"{name} must be a number or a list of numbers, one per param group, got {lr!r}")
     check_lr(name, lr)   # a number or a list of numbers, each finite and >= 0
-    if np.any(np.asarray(lr, dtype=float) == 0): raise ValueError(f"{name} must be > 0 (the lr grows by a factor), got {lr!r}")
+    if np.any(np.asarray(lr, dtype=float) == 0):
+        raise ValueError(f"{name} must be > 0 (the lr grows by a factor), got {lr!r}")
     return lr
 
 # %% ../nbs/05_lrfind.ipynb #b04fd466
 class LRFinder(ParamScheduler):
-    "Raise the lr exponentially from `start_lr` to `end_lr` over `num_it` training batches, then put the model back."
+    "Raise the lr exponentially from `start_lr` to `end_lr` over `num_it` batches, then put the model back."
     order = 60
     def __init__(self, start_lr=1e-7,  # lr of the first batch (one per param group: a list or array)
                  end_lr=10,            # lr `num_it` batches later
@@ -53,13 +55,14 @@ class LRFinder(ParamScheduler):
         _check_finder_lr('start_lr', start_lr)
         _check_finder_lr('end_lr', end_lr)
         if not np.all(np.asarray(end_lr, dtype=float) > np.asarray(start_lr, dtype=float)):
-            raise ValueError(f"end_lr must be larger than start_lr, got start_lr={start_lr!r}, end_lr={end_lr!r}")
+            raise ValueError(f"end_lr must be larger than start_lr, "
+                             f"got start_lr={start_lr!r}, end_lr={end_lr!r}")
         super().__init__({'lr': SchedExp(start_lr, end_lr)})
         self.num_it, self.stop_div = num_it, stop_div
         self.saved = None   # the state to put back; `lr_find` sets it before `fit` changes the lr
 
     def before_fit(self):
-        "Copy the state to put back (unless `lr_find` already did, before `fit` set the lr), reset the best loss."
+        "Copy the state to put back (unless `lr_find` did, before `fit` set the lr); reset the best loss."
         super().before_fit()
         if self.saved is None: self.saved = _copy_state(self.learn)
         self.best_loss = math.inf
@@ -71,9 +74,11 @@ class LRFinder(ParamScheduler):
     def after_batch(self):
         "Stop after `num_it` batches, or on divergence if `stop_div`."
         if not self.training: return
-        loss = self.recorder.smooth_loss   # a device sync per batch: the finder must decide now whether to stop
+        # a device sync per batch: the finder must decide now whether to stop
+        loss = self.recorder.smooth_loss
         self.best_loss = min(self.best_loss, loss)
-        diverged = not loss - self.best_loss <= 3 * abs(self.best_loss)   # above 4x the best if > 0; nan and inf too
+        # above 4x the best if > 0; nan and inf too
+        diverged = not loss - self.best_loss <= 3 * abs(self.best_loss)
         if self.stop_div and diverged: raise CancelFitException()
         if self.train_iter >= self.num_it: raise CancelFitException()   # this batch is counted in train_iter
 
@@ -88,10 +93,11 @@ class LRFinder(ParamScheduler):
 
 # %% ../nbs/05_lrfind.ipynb #937fdce3
 def _finite_prefix(lrs, losses, need, name):
-    "`lrs` and `losses` as float64 tensors, up to the first non-finite loss; a ValueError if fewer than `need` remain."
+    "`lrs`, `losses` as float64, up to the first non-finite loss; a ValueError if fewer than `need` remain."
     lrs = torch.as_tensor(lrs, dtype=torch.float64).detach().cpu().flatten()
     losses = torch.as_tensor(losses, dtype=torch.float64).detach().cpu().flatten()
-    if len(lrs) != len(losses): raise ValueError(f"lrs and losses must have the same length, got {len(lrs)} and {len(losses)}")
+    if len(lrs) != len(losses):
+        raise ValueError(f"lrs and losses must have the same length, got {len(lrs)} and {len(losses)}")
     bad = (~losses.isfinite() | ~lrs.isfinite() | (lrs <= 0)).nonzero()
     n = int(bad[0]) if len(bad) else len(losses)
     if n < need:
@@ -115,7 +121,7 @@ def valley(lrs, losses, num_it):
 
 # %% ../nbs/05_lrfind.ipynb #6998b3ed
 def slide(lrs, losses, num_it, lr_diff=15, thresh=.005, adjust_value=1.):
-    "Suggest an lr by sliding a window of `lr_diff` points left until the slopes at its ends agree within `thresh`."
+    "Suggest an lr: slide a window of `lr_diff` points left until its ends' slopes agree within `thresh`."
     lrs, losses = _finite_prefix(lrs, losses, 2, 'slide')
     slopes = np.gradient(losses.numpy())
     right = len(losses) - 1
@@ -145,7 +151,10 @@ def steep(lrs, losses, num_it):
 # %% ../nbs/05_lrfind.ipynb #2a863e54
 class SuggestionMethod:
     "The four suggestion rules, as attributes: `Valley`, `Slide`, `Minimum`, `Steep`."
-    Valley, Slide, Minimum, Steep = staticmethod(valley), staticmethod(slide), staticmethod(minimum), staticmethod(steep)
+    Valley = staticmethod(valley)
+    Slide = staticmethod(slide)
+    Minimum = staticmethod(minimum)
+    Steep = staticmethod(steep)
 
 # %% ../nbs/05_lrfind.ipynb #00f7c71f
 def _rule_name(rule):
@@ -157,12 +166,12 @@ def _suggested_lrs_type(names):
     return collections.namedtuple('SuggestedLRs', names)
 
 def SuggestedLRs(**suggestions):
-    "A namedtuple called `SuggestedLRs` with one field per keyword: `SuggestedLRs(valley=1e-3).valley == 1e-3`."
+    "A namedtuple `SuggestedLRs` with one field per keyword: `SuggestedLRs(valley=1e-3).valley == 1e-3`."
     return _suggested_lrs_type(tuple(suggestions))(**suggestions)
 
 # %% ../nbs/05_lrfind.ipynb #1350e34f
 def _finder_points(lrs, losses, num_it):
-    "The LR finder's points to suggest from: without the first `num_it//10` and the last 5, if 2 or more remain."
+    "The finder's points to suggest from: without the first `num_it//10` and the last 5, if 2 or more remain."
     lrs, losses = torch.tensor(lrs, dtype=torch.float64), torch.tensor(losses, dtype=torch.float64)
     start, end = num_it // 10, len(losses) - 5
     if end - start >= 2: lrs, losses = lrs[start:end], losses[start:end]
@@ -177,14 +186,16 @@ def plot_lr_find(self, skip_end=5,       # leave out the last points (the diverg
     if not self.lrs: raise ValueError("no training batch recorded: run learn.lr_find() first")
     lrs, losses = self.lrs, self.losses
     if skip_end and len(lrs) > skip_end: lrs, losses = lrs[:-skip_end], losses[:-skip_end]
-    import matplotlib.pyplot as plt   # here, not at the top: importing trainlib should not cost pyplot's import
+    # here, not at the top: importing trainlib should not cost pyplot's import
+    import matplotlib.pyplot as plt
     fig, ax = plt.subplots()
     ax.plot(lrs, losses)
     ax.set_xscale('log'); ax.set_xlabel('Learning Rate'); ax.set_ylabel('Loss')
     if suggestions:
         colors = plt.rcParams['axes.prop_cycle'].by_key()['color'][1:]
         names = nms or [f'suggestion {i}' for i in range(len(suggestions))]
-        for (lr, loss), name, color in zip(suggestions, names, colors): ax.plot(lr, loss, 'o', label=name, c=color)
+        for (lr, loss), name, color in zip(suggestions, names, colors):
+            ax.plot(lr, loss, 'o', label=name, c=color)
         ax.legend(loc='best')
     if return_fig: return fig
 
@@ -201,7 +212,9 @@ def lr_find(self, start_lr=1e-7,        # lowest lr tried
     finder = LRFinder(start_lr, end_lr, num_it, stop_div)   # checks start_lr, end_lr and num_it
     rules = _as_list(suggest_funcs)   # None: no rule; one function: a list of it
     for rule in rules:
-        if not callable(rule): raise TypeError(f"suggest_funcs must be functions (lrs, losses, num_it) -> (lr, (lr, loss)), got {rule!r}")
+        if not callable(rule):
+            raise TypeError(f"suggest_funcs must be functions (lrs, losses, num_it) -> (lr, (lr, loss)), "
+                            f"got {rule!r}")
     finder.saved = _copy_state(self)   # before fit sets the lr, so the hyper-parameters come back too
     n_epoch = num_it // max(len(self.dls.train), 1) + 1
     with self.no_logging(): self.fit(n_epoch, cbs=finder)

@@ -22,12 +22,14 @@ def _batch_size(b):
     raise ValueError(f"found no tensor in the batch to count its samples: {_shapes(b)}")
 
 def _metric_value(metric, pred, yb, device):
-    "`metric(pred, *yb)` as a 0-d float tensor on `device`; the metric may return a number, a 0-d or a 1-element tensor."
+    "`metric(pred, *yb)` as a 0-d float tensor on `device`; it may return a number, 0-d or 1-element tensor."
     value = metric(pred, *yb)
     if isinstance(value, torch.Tensor) and value.numel() == 1: return value.detach().reshape(()).float()
-    if isinstance(value, numbers.Real): return torch.tensor(float(value), device=device)   # read on the CPU by the metric already
+    # a number: read on the CPU by the metric already
+    if isinstance(value, numbers.Real): return torch.tensor(float(value), device=device)
     shape = f'a tensor of shape {tuple(value.shape)}' if isinstance(value, torch.Tensor) else repr(value)
-    raise ValueError(f"metric {_func_name(metric)} must return a number, a 0-d or a 1-element tensor, got {shape}")
+    raise ValueError(f"metric {_func_name(metric)} must return a number, a 0-d or a 1-element tensor, "
+                     f"got {shape}")
 
 # %% ../nbs/03c_metrics.ipynb #2c677589
 class AvgMetric:
@@ -54,7 +56,7 @@ class AvgMetric:
         return None if self.count == 0 else float(self.total / self.count)
 
     def reduce(self, sum_over, gather):
-        "Sum the total and the count over the processes (`sum_over` sums a tensor over them): the whole set's mean."
+        "Sum total and count over the processes (`sum_over` sums a tensor over them): the whole set's mean."
         total = torch.zeros(()) if self.total is None else self.total.float()
         sums = sum_over(torch.stack([total, torch.full_like(total, self.count)]))   # one collective for both
         self.total, self.count = sums[0], int(sums[1])   # int(): a device sync, once per validation
@@ -70,7 +72,7 @@ _ACTIVATIONS = {'softmax': partial(torch.softmax, dim=-1), 'sigmoid': torch.sigm
 
 # %% ../nbs/03c_metrics.ipynb #a1e70030
 class AccumMetric:
-    "Gather every batch's predictions and targets, then call `func(preds, targs)` once per validation (F1, AUROC, ...)."
+    "Gather the batches' predictions and targets; call `func(preds, targs)` once per validation (F1, AUROC)."
     def __init__(self, func,          # func(preds, targs) -> a number, over the whole validation set
                  dim_argmax=None,     # take preds.argmax(dim_argmax) first (class scores -> class)
                  activation=None,     # 'softmax', 'sigmoid' or a function, applied to preds first
@@ -78,8 +80,10 @@ class AccumMetric:
                  flatten=True,        # then flatten preds and targs
                  name=None):          # the column's name; None: func's
         if activation is not None and not callable(activation) and activation not in _ACTIVATIONS:
-            raise ValueError(f"activation must be None, 'softmax', 'sigmoid' or a function, got {activation!r}")
-        self.func, self.dim_argmax, self.activation, self.thresh, self.flatten = func, dim_argmax, activation, thresh, flatten
+            raise ValueError(f"activation must be None, 'softmax', 'sigmoid' or a function, "
+                             f"got {activation!r}")
+        self.func, self.dim_argmax, self.activation = func, dim_argmax, activation
+        self.thresh, self.flatten = thresh, flatten
         self._name = name
 
     @property
@@ -95,7 +99,7 @@ class AccumMetric:
         self.targs.append(learn.yb[0].detach())
 
     def reduce(self, sum_over, gather):
-        "Every process's predictions and targets, in rank order, gathered on each (`gather` lists every process's object)."
+        "All processes' predictions and targets, in rank order, on each (`gather` lists each one's object)."
         mine = (torch.cat(self.preds).cpu(), torch.cat(self.targs).cpu()) if self.preds else None
         device = self.preds[0].device if self.preds else 'cpu'
         parts = [p for p in gather(mine) if p is not None]   # a process that validated nothing has None
@@ -135,14 +139,16 @@ class _UpdateComputeMetric:
 
 def _as_metric(m):
     "A metric object (`reset`, `accumulate(learn)`, `value`, `name`) for what `metrics=` was given."
-    if hasattr(type(m), 'accumulate') and hasattr(type(m), 'value'): return m   # AvgMetric, AccumMetric or alike
+    # AvgMetric, AccumMetric or alike
+    if hasattr(type(m), 'accumulate') and hasattr(type(m), 'value'): return m
     if all(hasattr(m, a) for a in ('update', 'compute', 'reset')): return _UpdateComputeMetric(m)
     if callable(m): return AvgMetric(m)
-    raise TypeError(f"a metric must be a function, an AccumMetric-like object or have update/compute/reset, got {m!r}")
+    raise TypeError(f"a metric must be a function, an AccumMetric-like object or have update/compute/reset, "
+                    f"got {m!r}")
 
 # %% ../nbs/03c_metrics.ipynb #af78f85f
 class Recorder(Callback):
-    "Records lrs, smoothed training losses, per-epoch `values` (train loss, valid loss, metrics) and scheduled `hps`."
+    "Records lrs, smoothed training losses, per-epoch `values` (train/valid loss, metrics), scheduled `hps`."
     order = 50
     def __init__(self, beta=0.98):   # weight of the past in the smoothed loss
         self.beta = beta
@@ -175,12 +181,13 @@ class Recorder(Callback):
         for m in self._metrics: m.reset()
 
     def after_batch(self):
-        "Keep the batch's loss: training, with its lr and size; validation, added to the sum, and given to the metrics."
+        "Keep the batch's loss: training, with its lr and size; validation, into the sum and to the metrics."
         learn = self.learn   # read once: this runs every batch
         loss = learn.loss
         if loss is None: return   # cancelled before its loss, or unlabelled: nothing to record
         y = learn.yb[0]
-        n = y.shape[0] if isinstance(y, torch.Tensor) else _batch_size(learn.yb)   # shape[0]: cheaper than len()
+        # shape[0]: cheaper than len()
+        n = y.shape[0] if isinstance(y, torch.Tensor) else _batch_size(learn.yb)
         if learn.training:
             self.lrs.append(learn.opt.param_groups[-1]['lr'])
             self._pending.append(loss)   # detached by the loop; stays on the device: read once per epoch
@@ -188,7 +195,7 @@ class Recorder(Callback):
         else: self._add_valid(learn, loss, n)
 
     def _add_valid(self, learn, loss, n):
-        "Add the batch's loss, times its size, to the validation sum (on the device); each metric accumulates the batch."
+        "Add loss times batch size to the validation sum (on the device); each metric accumulates the batch."
         batch_sum = loss.float() * n
         self._valid_sum = batch_sum if self._valid_sum is None else self._valid_sum + batch_sum
         self._valid_n += n
@@ -221,17 +228,19 @@ class Recorder(Callback):
         self.train_loss = sum(l * n for l, n in zip(raw, bs)) / sum(bs) if bs else None
 
     def reduce(self, sum_over, gather):
-        "Combine this validation's loss sum and count, and each metric, over the processes (08_distributed calls it)."
+        "Combine this validation's loss sum, count and metrics over the processes (08_distributed calls it)."
         total = torch.zeros(()) if self._valid_sum is None else self._valid_sum
         sums = sum_over(torch.stack([total, torch.full_like(total, self._valid_n)]))
         self._valid_sum, self._valid_n = sums[0], int(sums[1])   # int(): a device sync, once per validation
         for m in self._metrics:
-            if hasattr(m, 'reduce'): m.reduce(sum_over, gather)   # a metric without `reduce` keeps its own share
+            # a metric without `reduce` keeps its own share
+            if hasattr(m, 'reduce'): m.reduce(sum_over, gather)
 
     def after_validate(self):
         "The validation loss and metrics, per sample; the sums start again at zero."
         if self._valid_n == 0: self.valid_values = []
-        else: self.valid_values = [float(self._valid_sum / self._valid_n)] + [m.value for m in self._metrics]   # device syncs
+        else:   # device syncs
+            self.valid_values = [float(self._valid_sum / self._valid_n)] + [m.value for m in self._metrics]
         self._valid_sum, self._valid_n = None, 0
 
     def after_epoch(self):
@@ -242,8 +251,9 @@ class Recorder(Callback):
 
     def plot_loss(self, skip_start=5,      # leave out the first batches, whose loss is far above the rest
                   with_valid=True):        # also plot the validation loss at the end of each epoch
-        "Plot the smoothed training loss per batch and, if `with_valid`, the validation loss at each epoch's end."
-        import matplotlib.pyplot as plt   # here, not at the top: importing trainlib should not cost pyplot's import
+        "Plot the smoothed training loss per batch and, if `with_valid`, the validation loss per epoch."
+        # here, not at the top: importing trainlib should not cost pyplot's import
+        import matplotlib.pyplot as plt
         fig, ax = plt.subplots()
         losses = self.losses
         ax.plot(list(range(skip_start, len(losses))), losses[skip_start:], label='train')
@@ -266,7 +276,9 @@ class Recorder(Callback):
         "Plot each hyper-parameter recorded in `hps` against the training batch."
         import matplotlib.pyplot as plt
         keys = list(self.hps) if keys is None else keys
-        if not keys: raise ValueError("no scheduled hyper-parameters were recorded (hps is empty): fit with a ParamScheduler first")
+        if not keys:
+            raise ValueError("no scheduled hyper-parameters were recorded (hps is empty): "
+                             "fit with a ParamScheduler first")
         fig, axs = plt.subplots(1, len(keys), figsize=figsize or (4 * len(keys), 3), squeeze=False)
         for ax, key in zip(axs[0], keys):
             ax.plot(self.hps[key]); ax.set_ylabel(key); ax.set_xlabel('training batch')
@@ -290,7 +302,7 @@ class _GatherPreds(Callback):
         if self.loss_of is not None and learn.yb: self.losses.append(self.loss_of(learn.pred, *learn.yb))
 
 def _per_sample(loss_func):
-    "`loss_func` returning one loss per sample: with `reduction='none'` when it takes it (torch's losses do), else sample by sample."
+    "`loss_func` giving one loss per sample: `reduction='none'` if it takes it (torch's do), else per sample."
     if isinstance(loss_func, nn.Module) and hasattr(loss_func, 'reduction'):
         loss_func = copy.copy(loss_func)
         loss_func.reduction = 'none'
@@ -316,26 +328,28 @@ def _only(o):
     return o[0] if isinstance(o, tuple) and len(o) == 1 else o
 
 def _in_order(dl):
-    "`dl`, or a trainlib DataLoader that shuffles or drops its last batch remade to read the whole dataset in order."
+    "`dl`; a trainlib DataLoader that shuffles or drops its last batch, remade to read the dataset in order."
     if isinstance(dl, DataLoader) and (dl.shuffle or dl.drop_last):
         return DataLoader(dl.ds, dl.bs, collate_fn=dl.collate_fn, device=dl.device)
     return dl
 
-def validate(self, dl=None):   # batches to evaluate (any iterable of batches with a len); None: the validation set
+def validate(self, dl=None):   # batches to evaluate (any iterable with a len); None: the validation set
     "Loss and metrics on `dl`, averaged per sample: `[valid_loss, *metrics]`."
     _check_loss_func(self.loss_func)
     with self.no_logging(): self._do_validate(dl)
-    if not self.recorder.valid_values: raise ValueError("validate found no batch with targets to compute the loss on")
+    if not self.recorder.valid_values:
+        raise ValueError("validate found no batch with targets to compute the loss on")
     return self.recorder.valid_values
 
-def get_preds(self, dl=None,      # batches to predict (any iterable of batches with a len); None: the validation set
+def get_preds(self, dl=None,      # batches to predict (any iterable with a len); None: the validation set
               with_input=False,   # also return the inputs, first
               with_loss=False,    # also return the loss of each sample, last
               act=None):          # applied to the predictions, e.g. partial(torch.softmax, dim=-1)
-    "Predictions and targets over `dl`, in dataset order, on the CPU: `(preds, targs)`, `targs` None for unlabelled batches."
+    "`(preds, targs)` over `dl`, in dataset order, on the CPU; `targs` is None for unlabelled batches."
     if with_loss: _check_loss_func(self.loss_func)
     gather = _GatherPreds(with_input, _per_sample(self.loss_func) if with_loss else None)
-    with self.added_cbs(gather), self.no_logging(): self._do_validate(_in_order(self.dls.valid if dl is None else dl))
+    dl = self.dls.valid if dl is None else dl
+    with self.added_cbs(gather), self.no_logging(): self._do_validate(_in_order(dl))
     preds = _concat(gather.preds)
     if act is not None: preds = act(preds)
     res = (preds, _only(_concat(gather.targs)) if gather.targs else None)

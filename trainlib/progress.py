@@ -35,10 +35,11 @@ def _format_time(seconds):
 def _html_table(names, rows):
     head = ''.join(f'<th>{n}</th>' for n in names)
     body = ''.join('<tr>' + ''.join(f'<td>{v}</td>' for v in row) + '</tr>' for row in rows)
-    return f'<table border="1" class="dataframe"><thead><tr style="text-align: left;">{head}</tr></thead><tbody>{body}</tbody></table>'
+    return (f'<table border="1" class="dataframe"><thead><tr style="text-align: left;">{head}</tr></thead>'
+            f'<tbody>{body}</tbody></table>')
 
 class _TextProgress:
-    "Terminal front-end: tqdm's own bars on stderr and the table printed above them; only the table where stderr is no terminal."
+    "Terminal front-end: tqdm's bars on stderr, the table printed above; only the table if stderr is no tty."
     def __init__(self, n_epoch, start_epoch, n_batch):
         off = not sys.stderr.isatty()   # a log or CI: bars redrawn in place would fill it with their states
         self.epoch = tqdm(total=n_epoch, initial=start_epoch, desc='epoch', leave=False, disable=off)
@@ -57,16 +58,18 @@ class _TextProgress:
         self.epoch.close()
 
 class _HTMLBar(tqdm):
-    "A tqdm bar that asks `redraw` to show it, through tqdm's front-end hook `display`, instead of writing to a file."
+    "A tqdm bar that asks `redraw` to show it (tqdm's front-end hook `display`) instead of writing to a file."
     def __init__(self, redraw, **kwargs):
         self.redraw = redraw
-        # gui=True: tqdm draws nothing itself; a file of its own keeps it off the screen; ascii=False: unicode blocks
+        # gui=True: tqdm draws nothing itself; a file of its own keeps it off the screen;
+        # ascii=False: unicode blocks
         super().__init__(gui=True, file=io.StringIO(), ascii=False, leave=False, **kwargs)
     def display(self, msg=None, pos=None):
         "tqdm calls this whenever the bar should be redrawn."
         self.redraw()
         return True
-    def clear(self, nolock=False): pass   # tqdm.write clears every bar first: this one has nothing on a screen
+    # tqdm.write clears every bar first: this one has nothing on a screen
+    def clear(self, nolock=False): pass
 
 class _HTMLProgress:
     "Jupyter front-end: one HTML output, redrawn in place with both bars' current text above the table."
@@ -98,7 +101,7 @@ class _HTMLProgress:
 
 # %% ../nbs/03d_progress.ipynb #1b67539c
 class ProgressCallback(Callback):
-    "A progress bar over epochs and one over batches (tqdm), and a per-epoch table: HTML in Jupyter, text in a terminal."
+    "Progress bars over epochs and batches (tqdm) and a per-epoch table: HTML in Jupyter, text in a terminal."
     order = 70
     prints = True       # `no_logging` takes it out
     rank0_only = True   # one table in a distributed run: rank 0's
@@ -123,7 +126,7 @@ class ProgressCallback(Callback):
         self._restart('valid')
 
     def _restart(self, stage):
-        "One batch bar serves every stage (resetting a bar costs less than making one): name it, start it at 0."
+        "One batch bar serves every stage (a reset costs less than a new bar): name it, start it at 0."
         self.bars.batch.set_description_str(stage, refresh=False)
         self.bars.batch.reset(total=self.n_iter)
 
@@ -132,7 +135,7 @@ class ProgressCallback(Callback):
         self.bars.batch.update(1)
 
     def after_epoch(self):
-        "Add the epoch's row to the table; count the epoch on its bar, drawn now (tqdm skips redraws within 0.1 s)."
+        "Add the epoch's row to the table; count it on its bar, drawn now (tqdm skips redraws within 0.1 s)."
         row = [self.epoch] + self.recorder.values[-1] + [_format_time(time.perf_counter() - self.start_time)]
         self.rows.append([_format_value(v) for v in row])
         self.bars.epoch.update(1)

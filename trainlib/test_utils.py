@@ -36,7 +36,8 @@ class RegModel(nn.Module):
 def synth_learner(n_trn=10, n_val=2, cuda=False, lr=1e-3, **kwargs):
     "A Learner for `synth_dbunch` and `RegModel`: MSE loss, `SGD` with `mom=0.9` unless `opt_func` is given."
     kwargs.setdefault('opt_func', partial(SGD, mom=0.9))
-    return Learner(synth_dbunch(n_train=n_trn, n_valid=n_val, cuda=cuda), RegModel(), loss_func=F.mse_loss, lr=lr, **kwargs)
+    dls = synth_dbunch(n_train=n_trn, n_valid=n_val, cuda=cuda)
+    return Learner(dls, RegModel(), loss_func=F.mse_loss, lr=lr, **kwargs)
 
 # %% ../nbs/03b_test_utils.ipynb #8dec10ce
 def mnist_mlp(seed=0):   # torch's seed, set first: the same initial weights for a given seed
@@ -49,7 +50,8 @@ def mnist_learner(seed=0,          # torch's seed, set before the model is made:
                   n_train=None,    # the first `n_train` training digits; None: all 4,000
                   n_valid=None,    # the first `n_valid` validation digits; None: all 1,000
                   **kwargs):       # for the Learner (lr, path, cbs, metrics, ...)
-    "A Learner for the 784-50-10 MLP on the shipped MNIST digits, from seed `seed`: cross-entropy and accuracy."
+    "A Learner for the 784-50-10 MLP on the shipped MNIST digits, from `seed`: cross-entropy and accuracy."
     x, y, xv, yv = get_mnist()
-    dls = DataLoaders.from_dsets(Dataset(x[:n_train], y[:n_train]), Dataset(xv[:n_valid], yv[:n_valid]), bs=bs)
+    train, valid = Dataset(x[:n_train], y[:n_train]), Dataset(xv[:n_valid], yv[:n_valid])
+    dls = DataLoaders.from_dsets(train, valid, bs=bs)
     return Learner(dls, mnist_mlp(seed), **{'loss_func': cross_entropy, 'metrics': accuracy, **kwargs})

@@ -32,9 +32,9 @@ class TerminateOnNaNCallback(Callback):
     check_every = None    # batches between reads of the losses; None: 1 on the CPU, 16 on an accelerator
 
     def before_fit(self):
-        "Start with no loss waiting to be read; nothing to do inside `lr_find` (the finder stops on divergence itself)."
+        "No loss waiting to be read yet; nothing to do in `lr_find` (the finder stops on divergence itself)."
         self.run = not _in_lr_find(self.learn)
-        self.pending = []      # (train_iter, loss) of the batches whose loss was not read yet: tensors on the device
+        self.pending = []      # (train_iter, loss) of the batches not read yet: tensors on the device
         self.bad_iter = None   # the first training batch of this fit (counted from 0) with a non-finite loss
         self.reads = 0         # reads of the losses so far: the device syncs this callback caused
 
@@ -51,7 +51,7 @@ class TerminateOnNaNCallback(Callback):
         self._read()
 
     def _read(self):
-        "Check every kept loss at once (on an accelerator, one device sync); stop the fit at the first bad one."
+        "Check the kept losses at once (one device sync on an accelerator); stop at the first bad one."
         if not self.pending: return
         iters, losses = zip(*self.pending)
         self.pending = []
@@ -64,41 +64,45 @@ class TerminateOnNaNCallback(Callback):
 
 # %% ../nbs/06_tracker.ipynb #face2d44
 class TrackerCallback(Callback):
-    "Follow `monitor`, a column of the Recorder's table, at each epoch's end: the `best` value so far and whether the epoch's is a `new_best`."
+    "Follow column `monitor` each epoch: its `best` value so far, and `new_best` if the epoch improved it."
     order = 60   # after the Recorder (50), which adds the epoch's row in its after_epoch
 
-    def __init__(self, monitor='valid_loss',  # the column to follow: 'train_loss', 'valid_loss' or a metric's name
-                 comp=None,                   # comp(value, best) -> True when better; None: np.less for a loss or error, else np.greater
+    def __init__(self, monitor='valid_loss',  # the column to follow: 'train_loss', 'valid_loss' or a metric
+                 comp=None,                   # comp(value, best) -> True when better; None: from the name
                  min_delta=0.,                # an improvement must beat `best` by more than this
                  reset_on_fit=True):          # start each fit with no best; False: keep the previous fit's
-        if not isinstance(monitor, str): raise TypeError(f"monitor must be a column name (a str), got {monitor!r}")
+        if not isinstance(monitor, str):
+            raise TypeError(f"monitor must be a column name (a str), got {monitor!r}")
         check_number('min_delta', min_delta)
         if comp is None: comp = np.less if 'loss' in monitor or 'error' in monitor else np.greater
         self.monitor, self.comp, self.reset_on_fit = monitor, comp, reset_on_fit
-        self.min_delta = -min_delta if comp is np.less else min_delta   # compared as comp(value - min_delta, best)
+        # compared as comp(value - min_delta, best)
+        self.min_delta = -min_delta if comp is np.less else min_delta
         self.best = None        # the best value so far
         self.new_best = False   # whether the last epoch's value was the best
 
     def before_fit(self):
-        "Find the column to follow; start from no best (unless `reset_on_fit` is False). Nothing inside `lr_find`."
+        "Find the column to follow; start from no best (unless `reset_on_fit` is False); not in `lr_find`."
         self.run = not _in_lr_find(self.learn)
         if not self.run: return
         names = self.recorder.metric_names[1:-1]   # the columns of `recorder.values`: no 'epoch', no 'time'
-        if self.monitor not in names: raise ValueError(f"monitor {self.monitor!r} is not a column of the table: pick one of {names}")
+        if self.monitor not in names:
+            raise ValueError(f"monitor {self.monitor!r} is not a column of the table: pick one of {names}")
         if self.monitor != 'train_loss' and getattr(self.dls, 'valid', None) is None:
-            raise ValueError(f"monitor {self.monitor!r} needs a validation set, and dls.valid is None: monitor 'train_loss'")
+            raise ValueError(f"monitor {self.monitor!r} needs a validation set, and dls.valid is None: "
+                             "monitor 'train_loss'")
         self.idx = names.index(self.monitor)
         if self.reset_on_fit or self.best is None: self.best = math.inf if self.comp is np.less else -math.inf
 
     def after_epoch(self):
-        "Compare the epoch's value with the best so far (an epoch without a value, e.g. cancelled, is no improvement)."
+        "Compare the epoch's value with the best so far (no value, as in a cancelled epoch: no improvement)."
         value = self.recorder.values[-1][self.idx]
         self.new_best = value is not None and bool(self.comp(value - self.min_delta, self.best))
         if self.new_best: self.best = value
 
 # %% ../nbs/06_tracker.ipynb #75ca6e19
 class _PatientTracker(TrackerCallback):
-    "A tracker that acts once `monitor` has gone `patience` epochs without improving (early stopping, plateaus)."
+    "A tracker acting once `monitor` has gone `patience` epochs without improving (early stopping, plateaus)."
     def __init__(self, monitor, comp, min_delta, patience, reset_on_fit):
         super().__init__(monitor, comp, min_delta, reset_on_fit)
         self.patience = check_int('patience', patience)
@@ -109,13 +113,14 @@ class _PatientTracker(TrackerCallback):
         super().before_fit()
 
     def _out_of_patience(self):
-        "Count the epoch just ended (back to 0 on an improvement); True once `patience` epochs went without one."
+        "Count the epoch just ended (0 after an improvement); True once `patience` epochs went without one."
         self.wait = 0 if self.new_best else self.wait + 1
         return not self.new_best and self.wait >= self.patience
 
 class EarlyStoppingCallback(_PatientTracker):
     "Stop the fit once `monitor` has not improved for `patience` epochs."
-    order = ProgressCallback.order + 3   # after the table's and the log's row: the epoch that stops the fit is shown
+    # after the table's and the log's row: the epoch that stops the fit is shown
+    order = ProgressCallback.order + 3
 
     def __init__(self, monitor='valid_loss',  # the column to follow
                  comp=None,                   # comp(value, best) -> True when better; None: from the name
@@ -125,7 +130,7 @@ class EarlyStoppingCallback(_PatientTracker):
         super().__init__(monitor, comp, min_delta, patience, reset_on_fit)
 
     def after_epoch(self):
-        "Count the epochs since the last improvement; at `patience`, stop (`CancelFitException`: after_fit still runs)."
+        "Count epochs without improvement; at `patience`, stop (`CancelFitException`: after_fit still runs)."
         super().after_epoch()
         if self._out_of_patience():
             self.learn.print(f'No improvement since epoch {self.epoch - self.wait}: early stopping')
@@ -133,15 +138,15 @@ class EarlyStoppingCallback(_PatientTracker):
 
 # %% ../nbs/06_tracker.ipynb #185a72f0
 class SaveModelCallback(TrackerCallback):
-    "Save the model whenever `monitor` improves and load the best back at the end of the fit; or save every epoch."
+    "Save the model when `monitor` improves and load the best back when the fit ends; or save every epoch."
     order = TrackerCallback.order + 1
 
     def __init__(self, monitor='valid_loss',  # the column to follow
                  comp=None,                   # comp(value, best) -> True when better; None: from the name
                  min_delta=0.,                # an improvement must beat `best` by more than this
                  fname='model',               # the checkpoint is `learn.path/'models'/f'{fname}.pth'`
-                 every_epoch=False,           # True: save every epoch as f'{fname}_{epoch}' (an int n: every n epochs), load nothing
-                 at_end=False,                # save the final model as `fname` at the end of the fit, instead of loading the best
+                 every_epoch=False,           # True: save each epoch (an int n: every n epochs), load nothing
+                 at_end=False,                # save the final model as `fname`, instead of loading the best
                  with_opt=False,              # save the optimizer's state too
                  reset_on_fit=True):          # start each fit with no best
         super().__init__(monitor, comp, min_delta, reset_on_fit)
@@ -165,14 +170,16 @@ class SaveModelCallback(TrackerCallback):
             return
         super().after_epoch()
         if self.new_best:
-            self.learn.print(f'Better model found at epoch {self.epoch} with {self.monitor} value: {self.best}.')
+            self.learn.print(f'Better model found at epoch {self.epoch} with {self.monitor} value: '
+                             f'{self.best}.')
             self._save(self.fname)
 
     def after_fit(self):
         "Save the final model (`at_end`), or load the best one back (unless `every_epoch`)."
         if self.at_end: self._save(self.fname)
         elif not self.every_epoch and self.last_saved_path is not None:
-            _load(self.learn, self.fname, self.with_opt, resume=False)   # the best weights; the epoch and random states stay the run's
+            # the best weights; the epoch and random states stay the run's
+            _load(self.learn, self.fname, self.with_opt, resume=False)
 
 # %% ../nbs/06_tracker.ipynb #767bd81f
 class ReduceLROnPlateau(_PatientTracker):
@@ -191,7 +198,7 @@ class ReduceLROnPlateau(_PatientTracker):
         self.min_lr = check_number('min_lr', min_lr)
 
     def after_epoch(self):
-        "Count the epochs since the last improvement; at `patience`, divide every param group's lr and count again."
+        "Count epochs without improvement; at `patience`, divide every param group's lr and count again."
         super().after_epoch()
         if not self._out_of_patience(): return
         self.wait = 0
@@ -202,18 +209,18 @@ class ReduceLROnPlateau(_PatientTracker):
 
 # %% ../nbs/06_tracker.ipynb #44e977b8
 class CSVLogger(Callback):
-    "Write the table's rows (epoch, losses, metrics, time) to `learn.path/fname`, each as its epoch ends; `read_log()` reads them."
+    "Write each epoch's row (losses, metrics, time) to `learn.path/fname` as it ends; `read_log` reads them."
     order = Recorder.order + 1   # after the Recorder has the epoch's row, before a tracker may stop the fit
     rank0_only = True            # one log in a distributed run, written by rank 0
 
     def __init__(self, fname='history.csv',  # the log, relative to `learn.path`
-                 append=False):               # add to the file (its header must match) instead of starting it again
+                 append=False):               # add to the file (its header must match), not start it again
         self.fname, self.append = Path(fname), append
         self.file = None       # the open log during a fit
         self.log_path = None   # where the last fit logged
 
     def before_fit(self):
-        "Open the log and write its header (unless appending to a log that has one); nothing inside `lr_find`."
+        "Open the log and write its header (unless appending to a log that has one); nothing in `lr_find`."
         self.run = not _in_lr_find(self.learn)
         if not self.run: return
         path = self.learn.path/self.fname
@@ -221,7 +228,8 @@ class CSVLogger(Callback):
         has_header = self.append and path.exists() and path.stat().st_size > 0
         if has_header:
             with open(path, newline='') as f: header = next(csv.reader(f))
-            if header != names: raise ValueError(f"cannot append to {path}: its columns are {header}, this fit's are {names}")
+            if header != names:
+                raise ValueError(f"cannot append to {path}: its columns are {header}, this fit's are {names}")
         path.parent.mkdir(parents=True, exist_ok=True)
         self.log_path = path
         self.file = open(path, 'a' if self.append else 'w', newline='')
@@ -256,14 +264,15 @@ class CSVLogger(Callback):
 
     def read_log(self):
         "The last fit's log as a pandas DataFrame (pandas is needed for this method only)."
-        if self.log_path is None: raise ValueError("nothing logged yet: read_log needs a fit with this CSVLogger first")
+        if self.log_path is None:
+            raise ValueError("nothing logged yet: read_log needs a fit with this CSVLogger first")
         import pandas as pd
         return pd.read_csv(self.log_path)
 
 # %% ../nbs/06_tracker.ipynb #44f1bda7
 class ShowGraphCallback(Callback):
-    "Plot the smoothed training loss per batch and the validation loss per epoch, redrawn at each epoch's end (in place in Jupyter)."
-    order = 65           # after the Recorder has the epoch's row, before EarlyStoppingCallback may stop the fit
+    "Plot the smoothed training loss and the validation loss, redrawn each epoch (in place in Jupyter)."
+    order = 65           # after the Recorder has the epoch's row, before EarlyStopping may stop the fit
     prints = True        # a drawing: `no_logging` takes it out, as it does the progress bars
     rank0_only = True    # one plot in a distributed run: rank 0's
     run_valid = False
@@ -273,17 +282,19 @@ class ShowGraphCallback(Callback):
         "A new figure, its x axis as long as the fit; nothing inside `lr_find`."
         self.run = not _in_lr_find(self.learn)
         if not self.run: return
-        import matplotlib.pyplot as plt   # here, not at the top: importing trainlib should not cost pyplot's import
+        # here, not at the top: importing trainlib should not cost pyplot's import
+        import matplotlib.pyplot as plt
         self.fig, self.ax = plt.subplots(figsize=(6, 3.5))
         plt.close(self.fig)   # shown by us, in place: not again by Jupyter's inline backend at the cell's end
         self.train_line, = self.ax.plot([], [], label='train')
         self.valid_line, = self.ax.plot([], [], 'o-', label='valid')
-        self.ax.set(xlabel='training batch', ylabel='loss', xlim=(0, (self.n_epoch - self.start_epoch) * len(self.dls.train)))
+        n_batches = (self.n_epoch - self.start_epoch) * len(self.dls.train)
+        self.ax.set(xlabel='training batch', ylabel='loss', xlim=(0, n_batches))
         self.ax.legend()
         self.out = None   # Jupyter's display of the figure, once shown
 
     def after_epoch(self):
-        "Redraw both curves from the Recorder (floats it has read anyway at the epoch's end) and show the figure."
+        "Redraw both curves from the Recorder (floats it read anyway at the epoch's end) and show the figure."
         rec = self.recorder
         losses = rec.losses
         valid = [(i, v[1]) for i, v in zip(rec.iters, rec.values) if v[1] is not None]

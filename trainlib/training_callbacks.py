@@ -14,8 +14,9 @@ __all__ = ['GradientAccumulation', 'GradientClip', 'BnFreeze']
 
 # %% ../nbs/03e_training_callbacks.ipynb #32317d3b
 class GradientAccumulation(Callback):
-    "Step once every `n_acc` samples, on the gradient of their mean loss: bs 16 with `n_acc=64` steps like bs 64."
-    order = 6          # before MixedPrecision (10, 07_fp16): it decides whether this batch steps before the scaler unscales
+    "Step every `n_acc` samples, on the gradient of their mean loss: bs 16 with `n_acc=64` steps like bs 64."
+    # before MixedPrecision (10, 07_fp16): it decides whether this batch steps before the scaler unscales
+    order = 6
     run_valid = False
     def __init__(self, n_acc=32):      # samples (not batches) per optimizer step
         self.n_acc = check_int('n_acc (samples per step)', n_acc, low=1)
@@ -40,7 +41,7 @@ class GradientAccumulation(Callback):
 
 # %% ../nbs/03e_training_callbacks.ipynb #33505ef1
 class GradientClip(Callback):
-    "Clip the gradients' total norm to `max_norm` before each step (after unscaling under fp16, once per accumulated step)."
+    "Clip the gradients' total norm to `max_norm` before each step (after fp16 unscales, after accumulation)."
     order = 11   # after MixedPrecision (10, 07_fp16), which unscales the gradients in its before_step
     def __init__(self, max_norm=1.,    # the largest total norm the optimizer sees
                  norm_type=2.0):       # p of the p-norm; `math.inf` for the largest absolute value
@@ -53,16 +54,17 @@ class GradientClip(Callback):
 
 # %% ../nbs/03e_training_callbacks.ipynb #e462e0c5
 def _frozen_bns(model):
-    "The batch-norm layers of `model` whose parameters do not train (affine ones: a layer without parameters never counts)."
+    "The affine batch-norm layers of `model` whose parameters do not train (no parameters: never counted)."
     return [m for m in model.modules()
-            if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.weight is not None and not m.weight.requires_grad]
+            if isinstance(m, nn.modules.batchnorm._BatchNorm)
+            and m.weight is not None and not m.weight.requires_grad]
 
 class BnFreeze(Callback):
-    "Keep the batch norms of frozen parameter groups in eval mode while training: their running statistics do not move."
+    "Keep frozen parameter groups' batch norms in eval mode in training: their running statistics stay put."
     def before_train(self):
         "After the Learner's `model.train()`: frozen batch norms back to eval."
         for bn in _frozen_bns(self.learn.model): bn.eval()
 
 def _has_bn(model):
-    "Whether `model` has a batch-norm layer (04_anneal's `fine_tune` adds a BnFreeze to a model that has one)."
+    "Whether `model` has a batch-norm layer (04_anneal's `fine_tune` adds a BnFreeze to a model with one)."
     return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules())
