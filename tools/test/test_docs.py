@@ -44,6 +44,7 @@ PLOT_EXEMPT = {
     '03_callbacks': 'the overview page: re-exports the Learner and its callbacks from the 03a-03e notebooks',
     '00_core': 'helpers the other modules share: nothing to plot',
     '03b_test_utils': 'the synthetic data and models the tests use: nothing to plot',
+    '03d_progress': 'what it shows are progress bars and an HTML table, not a plot',
 }
 
 def browser():
