@@ -4,7 +4,7 @@
 
 # %% ../nbs/03a_learner.ipynb #bf3496eb
 from __future__ import annotations
-import functools, glob, os, random, re, secrets
+import difflib, errno, functools, glob, hashlib, os, random, re, secrets, shutil, warnings
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -94,6 +94,15 @@ class Callback:
         if learn is not None and not name.startswith('__'): return getattr(learn, name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
+    def __setattr__(self, name, value):
+        # a new attribute named like one of the Learner's hides it from this callback: said, as fastai does
+        if (name not in self.__dict__ and self.learn is not None and not hasattr(type(self), name)
+                and hasattr(self.learn, name)):
+            warnings.warn(f"{type(self).__name__} sets self.{name}, its own attribute, which hides "
+                          f"learn.{name} from it: write self.learn.{name} = ... to change the Learner's",
+                          stacklevel=2)
+        object.__setattr__(self, name, value)
+
     def __repr__(self): return f'{type(self).__name__}(order={self.order})'
 
 # %% ../nbs/03a_learner.ipynb #080957b8
@@ -112,6 +121,11 @@ def _lr_list(lr, n):
     "`lr` for `n` param groups: a number as is; `slice(lo, hi)` spread geometrically; `slice(hi)`: hi/10, hi."
     if not isinstance(lr, slice): return lr
     if lr.start is None: return [lr.stop / 10] * (n - 1) + [lr.stop]
+    if lr.start > lr.stop:
+        warnings.warn(f"lr=slice({lr.start!r}, {lr.stop!r}) falls from the first param group to the last: "
+                      f"the body learns faster than the head (slice(lo, hi) rises; did you mean "
+                      f"slice({lr.stop!r}, {lr.start!r})?)",
+                      stacklevel=3)
     if n == 1: return [lr.stop]
     return [float(v) for v in np.geomspace(lr.start, lr.stop, n)]
 
@@ -149,6 +163,31 @@ def _check_fit_args(n_epoch, lr=None, wd=None, start_epoch=0):
     if lr is not None: check_lr('lr', lr)
     if wd is not None: check_hyper('wd', wd)
 
+def _check_resume(resume, n_epoch, start_epoch):
+    "The callbacks' states for a fit resuming the loaded checkpoint `resume` at `start_epoch`; checked first."
+    if resume is None or start_epoch == 0: return {}
+    file, run, epoch = resume['file'], resume['run'], resume['epoch']
+    if start_epoch > epoch + 1:
+        raise ValueError(f"start_epoch={start_epoch!r} skips epochs: {file} was saved at the end of epoch "
+                         f"{epoch}, so its run goes on at start_epoch={epoch + 1}")
+    if run is not None and run['n_epoch'] != n_epoch:
+        said = (f"n_epoch={n_epoch!r}, and {file} comes from a run of n_epoch={run['n_epoch']}: the "
+                f"schedule follows n_epoch")
+        if epoch + 1 < run['n_epoch']:   # an unfinished run: resuming it with another length is no resume
+            raise ValueError(f"{said}; resume with n_epoch={run['n_epoch']}")
+        warnings.warn(f"{said}, so this fit goes on from a finished run with another schedule", stacklevel=3)
+    return resume['cbs']
+
+def _load_cb_states(cbs, states):
+    "Give each callback of `cbs` its state in `states` (by name); warn about states no callback takes."
+    takers = {cb.name: cb for cb in cbs if hasattr(type(cb), 'load_state_dict')}
+    left = [name for name in states if name not in takers]
+    if left:
+        warnings.warn(f"the checkpoint holds the state of callbacks this fit does not have: {left}; the "
+                      "resumed run will not go on as the interrupted one would have", stacklevel=4)
+    for name, state in states.items():
+        if name in takers: takers[name].load_state_dict(state)
+
 def _check_moms(moms):
     "`moms` if None (no momentum schedule) or (start, middle, end) of finite numbers >= 0; else a ValueError."
     if moms is None: return None
@@ -157,10 +196,29 @@ def _check_moms(moms):
     for i, mom in enumerate(moms): check_hyper(f'moms[{i}]', mom)
     return moms
 
+def _plain(name):
+    "A name without case and underscores, fastai v1's `on_<x>_begin`/`on_<x>_end` as `before<x>`/`after<x>`."
+    name = re.sub(r'^on_(\w+?)_(begin|end)$', lambda m: ('before' if m[2] == 'begin' else 'after') + m[1],
+                  name.lower())
+    return name.replace('_', '')
+
+_PLAIN_EVENTS = {_plain(e): e for e in EVENTS}
+
+def _event_meant(name):
+    "The event a method `name` that is none seems meant to be (a close spelling), or None."
+    if name in EVENTS or name.startswith('_'): return None
+    plain = _plain(name)
+    close = difflib.get_close_matches(plain, _PLAIN_EVENTS, n=1, cutoff=0.8)
+    if close: return _PLAIN_EVENTS[close[0]]
+    if plain.startswith(('before', 'after')):   # on_<x>_begin/_end included
+        close = difflib.get_close_matches(plain, _PLAIN_EVENTS, n=1, cutoff=0)
+        return _PLAIN_EVENTS[close[0]]
+    return None
+
 @functools.lru_cache(maxsize=None)
 def _not_events(cls):
-    "The names of `cls` that look like events and are not (typos); once per class."
-    return [m for m in dir(cls) if m.startswith(('before_', 'after_')) and m not in EVENTS]
+    "`{method: the event it seems meant to be}` for the methods of `cls` that look like events and are not."
+    return {m: e for m in dir(cls) if callable(getattr(cls, m, None)) and (e := _event_meant(m))}
 
 def _check_cb(learn, cb):
     "A TypeError/ValueError if `cb` is no Callback, its name hides one of `learn`'s, or it misnames an event."
@@ -170,8 +228,9 @@ def _check_cb(learn, cb):
                          "rename its class")
     not_events = _not_events(type(cb))
     if not_events:
-        raise ValueError(f"{type(cb).__name__} has methods named like events that are not events: "
-                         f"{not_events}; see EVENTS")
+        meant = ', '.join(f'{m!r} (did you mean {e!r}?)' for m, e in not_events.items())
+        raise ValueError(f"{type(cb).__name__} has methods named like events that are not events, which "
+                         f"would never run: {meant}; see EVENTS")
 
 # %% ../nbs/03a_learner.ipynb #0df7c653
 def _shapes(o):
@@ -181,13 +240,47 @@ def _shapes(o):
     if isinstance(o, (list, tuple)): return [_shapes(v) for v in o]
     return type(o).__name__
 
+def _tensors(o):
+    "The tensors in `o` and the dicts, lists and tuples inside it, in order."
+    if isinstance(o, torch.Tensor): yield o
+    elif isinstance(o, dict):
+        for v in o.values(): yield from _tensors(v)
+    elif isinstance(o, (list, tuple)):
+        for v in o: yield from _tensors(v)
+
 def _check_pred(pred, yb):
     "A clear error if the model's output and its one target (tensors both) differ in length; others pass."
     if not (isinstance(pred, torch.Tensor) and len(yb) == 1 and isinstance(yb[0], torch.Tensor)): return
-    if pred.ndim and yb[0].ndim and len(pred) != len(yb[0]):
+    targ = yb[0]
+    if pred.ndim and targ.ndim and len(pred) != len(targ):
         raise ValueError(f"the model's output does not match the targets: {len(pred)} predictions for "
-                         f"{len(yb[0])} targets (output shape {tuple(pred.shape)}, "
-                         f"targets shape {tuple(yb[0].shape)})")
+                         f"{len(targ)} targets (output shape {tuple(pred.shape)}, "
+                         f"targets shape {tuple(targ.shape)})")
+    # float targets are compared element by element: other shapes would be broadcast against each other
+    if targ.is_floating_point() and pred.shape != targ.shape:
+        raise ValueError(f"the model's output has shape {tuple(pred.shape)} and the targets "
+                         f"{tuple(targ.shape)}: a loss would broadcast one against the other and compare "
+                         "every prediction with every target; give them one shape (e.g. "
+                         "output.view(-1) or targets.view(-1, 1))")
+
+def _check_loss(loss_func, loss):
+    "A clear error if `loss_func` gave something backward cannot start from: not a tensor, or not one number."
+    if not isinstance(loss, torch.Tensor):
+        raise TypeError(f"loss_func {_func_name(loss_func)} returned a {type(loss).__name__}, not a tensor: "
+                        "compute the loss with torch operations on the model's output")
+    if loss.ndim:
+        raise ValueError(f"loss_func {_func_name(loss_func)} returned a loss of shape {tuple(loss.shape)}, "
+                         "not one number: average it (reduction='mean')")
+
+def _dtype_error(xb, model, e):
+    "A TypeError saying which dtype to use when the model failed with `e` on float inputs of another dtype."
+    inputs = {t.dtype for t in _tensors(xb) if t.is_floating_point()}
+    weights = {p.dtype for p in model.parameters() if p.is_floating_point()}
+    if not inputs or not weights or inputs <= weights: return None
+    names = lambda dtypes: ' and '.join(sorted(str(d) for d in dtypes))
+    return TypeError(f"the model's inputs are {names(inputs)} and its weights {names(weights)}: convert the "
+                     f"data (x.float(), or numpy arrays with .astype('float32')) or the model (e.g. "
+                     f"model.double()): {e}")
 
 def _loss_error(loss_func, pred, yb, e):
     "The error to raise when `loss_func(pred, *yb)` raised `e`: the same message, with the shapes it got."
@@ -276,6 +369,9 @@ class Learner:
         self.pred = None          # model(*xb)
         self.loss_grad = None     # loss_func(pred, *yb): what backward runs on
         self.loss = None          # loss_grad.detach(): what is recorded
+        self._fit_record = None   # what a checkpoint records of the last fit: {'n_epoch': ...}; None: no fit
+        self._resume = None       # what a loaded checkpoint holds for a fit that resumes it
+        self._cb_states = {}      # the callbacks' saved states, given to them once a resumed fit started
         self._update_handlers()
         defaults = _default_cbs() if self.default_cbs is None else self.default_cbs
         self.add_cbs([cb() for cb in defaults] + _as_list(cbs))
@@ -353,14 +449,19 @@ class Learner:
         "Train for `n_epoch` epochs, running every event; a `CancelFitException` ends it quietly."
         _check_fit_args(n_epoch, lr, wd, start_epoch)   # every argument is checked before anything changes
         _check_loss_func(self.loss_func)
+        cb_states = _check_resume(self._resume, n_epoch, start_epoch)
         with self.added_cbs(cbs):
             if reset_opt or self.opt is None: self.create_opt()
             set_hyper(self.opt, 'lr', _lr_list(self.lr if lr is None else lr, len(self.opt.param_groups)))
             wd = self.wd if wd is None else wd
             if wd is not None: set_hyper(self.opt, 'wd', wd)
             self.n_epoch, self.start_epoch, self.train_iter = n_epoch, start_epoch, 0
+            # a loaded checkpoint is resumed by one fit at most
+            self._resume, self._cb_states, self._fit_record = None, cb_states, {'n_epoch': n_epoch}
             try: self._with_events(self._do_fit, 'fit', CancelFitException)
             finally:
+                # gradients left by a fault or an unfinished accumulation must not add to the next fit's step
+                if self.opt is not None: self.opt.zero_grad()
                 # every cleanup_fit runs; when fit raised, its error is the one that surfaces
                 errors = _cleanup(self.cbs)
                 self._update_handlers()
@@ -399,7 +500,11 @@ def _backward(self):
 def _one_batch(self):
     "Predict and compute the loss; when training, the backward and step stages, then `zero_grad`."
     on = self._on   # the lists of handlers, updated in place; an event with an empty list costs no call
-    self.pred = self.model(*self.xb)
+    try: self.pred = self.model(*self.xb)
+    except RuntimeError as e:   # raised by the model: clearer when the data's dtype is not the model's
+        error = _dtype_error(self.xb, self.model, e)
+        if error is None: raise
+        raise error from e
     for handler in on['after_pred']: handler()
     if self.yb and self.loss_func is not None:   # unlabelled batches (get_preds) have no loss
         # once a stage: the output's length against the targets'
@@ -408,6 +513,7 @@ def _one_batch(self):
         except torch.OutOfMemoryError: raise
         except (RuntimeError, ValueError, IndexError, TypeError) as e:
             raise _loss_error(self.loss_func, self.pred, self.yb, e) from e
+        if self.iter == 0: _check_loss(self.loss_func, self.loss_grad)
         # the batch's one detach: the Recorder keeps it without the graph
         self.loss = self.loss_grad.detach()
     for handler in on['after_loss']: handler()
@@ -468,7 +574,8 @@ def _do_validate(self, dl=None):
     with torch.no_grad(): self._with_events(self._all_batches, 'validate', CancelValidException)
 
 def _do_fit(self):
-    "Every epoch from `start_epoch` on."
+    "Every epoch from `start_epoch` on; a resumed fit first gives its callbacks their saved states."
+    if self._cb_states: _load_cb_states(self.cbs, self._cb_states)
     for self.epoch in range(self.start_epoch, self.n_epoch):
         self._with_events(self._do_epoch, 'epoch', CancelEpochException)
 
@@ -540,6 +647,37 @@ def _plain_model(model):
     wrappers = (nn.parallel.DistributedDataParallel, nn.DataParallel)
     return model.module if isinstance(model, wrappers) else model
 
+def _digest(o, h):
+    "Hash `o` into `h`: a tensor's dtype, shape and bytes; a container's items; anything else, its repr."
+    if isinstance(o, torch.Tensor):
+        t = o.detach().cpu().contiguous()
+        h.update(f'{t.dtype}{tuple(t.shape)}'.encode())
+        h.update(t.reshape(-1).view(torch.uint8).numpy())
+    elif isinstance(o, dict):
+        for k, v in o.items():
+            h.update(repr(k).encode())
+            _digest(v, h)
+    elif isinstance(o, (list, tuple)):
+        h.update(b'[')
+        for v in o: _digest(v, h)
+        h.update(b']')
+    else: h.update(repr(o).encode())
+
+def _checksum(state):
+    "The sha256 of everything in a checkpoint's `state` but its checksum."
+    h = hashlib.sha256()
+    _digest({k: v for k, v in state.items() if k != 'checksum'}, h)
+    return h.hexdigest()
+
+def _write_error(file, state, e):
+    "The OSError to raise when writing `file` failed with `e`: it names the file, and a full disk as such."
+    need = sum(t.numel() * t.element_size() for t in _tensors(state))
+    free = shutil.disk_usage(file.parent).free
+    if getattr(e, 'errno', None) == errno.ENOSPC or 'No space left' in str(e) or free < need:
+        why = f"no space left on {file.parent} ({free:,} bytes free, the checkpoint takes about {need:,})"
+    else: why = f"{type(e).__name__}: {e}"
+    return OSError(f"could not save {file}: {why}; a checkpoint saved there before is unchanged")
+
 def save(self, name,           # the file is `path/models/<name>.pth`
          with_opt=True):       # also save the optimizer's state (momentum buffers, hyper-parameters)
     "Save weights (and optimizer state), epoch and random states to `path/models/<name>.pth`, atomically."
@@ -548,9 +686,14 @@ def save(self, name,           # the file is `path/models/<name>.pth`
     file.parent.mkdir(parents=True, exist_ok=True)
     # an interrupted save's temporary files
     for left in file.parent.glob(f'{glob.escape(file.name)}.*.tmp'): left.unlink(missing_ok=True)
-    state = {'model': _plain_model(self.model).state_dict(), 'epoch': self.epoch, 'rng': _rng_states()}
+    # the epoch: the last one run (-1 before any fit, so that a resume at `epoch + 1` starts at 0)
+    epoch = self.epoch if self._fit_record is not None else -1
+    state = {'model': _plain_model(self.model).state_dict(), 'epoch': epoch, 'rng': _rng_states(),
+             'run': self._fit_record,
+             'cbs': {cb.name: cb.state_dict() for cb in self.cbs if hasattr(type(cb), 'state_dict')}}
     if with_opt and self.opt is not None:
         state['opt'], state['opt_type'] = self.opt.state_dict(), type(self.opt).__name__
+    state['checksum'] = _checksum(state)   # `load` recomputes it: a changed byte is caught
     # write a temporary file beside the checkpoint, then rename it into place: os.replace is atomic, so an
     # interrupted save leaves the previous checkpoint as it was, never half a file. O_EXCL: a new file, made
     # with mode 0o666 less the umask, as `open` makes files (mkstemp's are 0600)
@@ -562,9 +705,32 @@ def save(self, name,           # the file is `path/models/<name>.pth`
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, file)
+    except (OSError, RuntimeError) as e:
+        tmp.unlink(missing_ok=True)   # what it took of the disk is free again before the error says how much
+        raise _write_error(file, state, e) from e
     finally:
         if tmp.exists(): tmp.unlink()
     return file
+
+def _read(file, device=None):
+    "The checkpoint in `file` as a dict with a 'model' key, or an error naming the file and what is wrong."
+    # weights_only: the unpickler takes tensors, numbers, strings and containers, nothing that runs code
+    try:
+        state = torch.load(file, map_location=device, weights_only=True)
+    except (FileNotFoundError, IsADirectoryError, PermissionError): raise
+    except Exception as e:
+        raise ValueError(f"{file} cannot be read as a checkpoint (empty, cut short, or not one): "
+                         f"{type(e).__name__}: {e}") from e
+    if isinstance(state, dict) and 'model' not in state and state and all(
+            isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()):
+        return {'model': state}   # torch.save(model.state_dict()): weights only
+    if not isinstance(state, dict) or not isinstance(state.get('model'), dict):
+        raise ValueError(f"{file} is not a checkpoint: it holds {type(state).__name__} "
+                         f"{list(state)[:5] if isinstance(state, dict) else ''}, not a dict with a 'model'")
+    if 'checksum' in state and state['checksum'] != _checksum(state):
+        raise ValueError(f"{file} is damaged: what it holds differs from the checksum written when it was "
+                         "saved (a changed byte?); nothing was loaded")
+    return state
 
 def _check_model_state(model, saved):
     "A ValueError naming the keys of `saved` missing, unexpected or misshapen for `model`; nothing changes."
@@ -578,22 +744,36 @@ def _check_model_state(model, saved):
 
 def _load_opt(opt, state, file):
     "Load `opt`'s state from `state`, or raise an error naming why it does not fit before changing it."
-    if 'opt' not in state:
-        raise ValueError(f"{file} has no optimizer state (saved with with_opt=False): "
-                         "load it with with_opt=False")
     saved_type = state.get('opt_type', type(opt).__name__)
     if saved_type != type(opt).__name__:
         raise ValueError(f"{file} holds the state of a {saved_type} optimizer, "
                          f"and this Learner's optimizer is a {type(opt).__name__}")
     opt.load_state_dict(state['opt'])   # trainlib's optimizers check the layout before changing anything
 
+def _check_rng(file, states):
+    "A ValueError naming `file` if its random `states` cannot be put back; the generators stay as they are."
+    now = _rng_states()
+    try: _set_rng_states(states)
+    except Exception as e:
+        raise ValueError(f"{file} holds random states that cannot be put back ({type(e).__name__}: {e}); "
+                         "nothing was loaded") from e
+    finally: _set_rng_states(now)
+
 def _load(learn, name, with_opt=True, resume=True):
     "`Learner.load`; `resume=False` leaves the epoch and random states as they are (loading a best model)."
     file = learn.path/'models'/f'{name}.pth'
-    # weights_only=True: the unpickler takes tensors, numbers, strings and containers, nothing that runs code
-    state = torch.load(file, map_location=getattr(learn.dls, 'device', None), weights_only=True)
+    state = _read(file, getattr(learn.dls, 'device', None))
     model = _plain_model(learn.model)
     _check_model_state(model, state['model'])
+    if with_opt and 'opt' not in state:
+        warnings.warn(f"{file} has no optimizer state (saved with with_opt=False): loading the weights only",
+                      stacklevel=3)
+        with_opt = False
+    resume = resume and 'epoch' in state
+    if resume and 'rng' not in state:
+        warnings.warn(f"{file} has no random states: a run resumed from it will not repeat the interrupted "
+                      "one's shuffles", stacklevel=3)
+    if resume and 'rng' in state: _check_rng(file, state['rng'])
     made_opt = with_opt and learn.opt is None
     # a new Learner: an optimizer to load into (taken away again if loading fails)
     if made_opt: learn.create_opt()
@@ -603,13 +783,15 @@ def _load(learn, name, with_opt=True, resume=True):
         if made_opt: learn.opt = None
         raise
     model.load_state_dict(state['model'])   # checked above: cannot fail half-way
-    if resume and 'epoch' in state:
-        learn.epoch = state['epoch']
-        _set_rng_states(state['rng'])
+    if resume:
+        learn.epoch, learn._fit_record = state['epoch'], state.get('run')
+        if 'rng' in state: _set_rng_states(state['rng'])
+        learn._resume = {'file': file, 'epoch': state['epoch'], 'run': state.get('run'),
+                         'cbs': state.get('cbs', {})}
     return learn
 
 def load(self, name,           # the file is `path/models/<name>.pth`
-         with_opt=True):       # also load the optimizer's state (the file must have it)
+         with_opt=True):       # also load the optimizer's state (when the file has none: a warning)
     "Load `path/models/<name>.pth`: weights (and optimizer state), all or nothing, then epoch and RNG states."
     return _load(self, name, with_opt)
 
