@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_tracker.ipynb #f719b2d4
 from __future__ import annotations
-import csv, io, math, numbers, time
+import csv, io, math, numbers, os, time
 from pathlib import Path
 import numpy as np
 import torch
@@ -62,22 +62,65 @@ class TerminateOnNaNCallback(Callback):
         self.learn.print(f"non-finite loss at training batch {self.bad_iter} of this fit: stopping")
         raise CancelFitException()
 
+# %% ../nbs/06_tracker.ipynb #80cf815c
+_COMP_NAMES = {'min': np.less, 'less': np.less, 'max': np.greater, 'greater': np.greater}
+
+def _check_bool(name, value):
+    "A TypeError naming `name` unless `value` is True or False."
+    if not isinstance(value, bool): raise TypeError(f"{name} must be True or False, got {value!r}")
+
+def _is_boolean(result):
+    "True for a bool, a numpy bool, or a one-element boolean numpy array or torch tensor."
+    if isinstance(result, np.ndarray): return result.dtype == bool and result.size == 1
+    if isinstance(result, torch.Tensor): return result.dtype == torch.bool and result.numel() == 1
+    return isinstance(result, (bool, np.bool_))
+
+def _try_comp(comp, value, best):
+    "`comp(value, best)` as a bool; a ValueError naming `comp` if it raises or returns no single boolean."
+    try:
+        result = comp(value, best)
+    except Exception as e:
+        raise ValueError(f"comp must be a function comp(value, best) of two floats, True when value is "
+                         f"better: comp({value}, {best}) raised {type(e).__name__} (comp={comp!r})") from e
+    if not _is_boolean(result):
+        raise ValueError(f"comp must return True or False (True when value is better): "
+                         f"comp({value}, {best}) returned {result!r} (comp={comp!r})")
+    return bool(result)
+
+def _comparison(monitor, comp):
+    "`comp` as a function, and whether smaller values of `monitor` are better: decided here, once."
+    if comp is None: comp = np.less if 'loss' in monitor or 'error' in monitor else np.greater
+    if isinstance(comp, str):
+        if comp not in _COMP_NAMES:
+            raise ValueError(f"comp must be one of {list(_COMP_NAMES)}, None or a function, got {comp!r}")
+        comp = _COMP_NAMES[comp]
+    if not callable(comp):
+        raise TypeError(f"comp must be None, one of {list(_COMP_NAMES)} or a function comp(value, best), "
+                        f"got {comp!r}")
+    smaller_better, larger_better = _try_comp(comp, 1., 2.), _try_comp(comp, 2., 1.)
+    if smaller_better == larger_better:
+        raise ValueError(f"comp must prefer one of two different values: comp(1.0, 2.0) and comp(2.0, 1.0) "
+                         f"are both {smaller_better} (comp={comp!r})")
+    return comp, smaller_better
+
 # %% ../nbs/06_tracker.ipynb #face2d44
 class TrackerCallback(Callback):
     "Follow column `monitor` each epoch: its `best` value so far, and `new_best` if the epoch improved it."
     order = 60   # after the Recorder (50), which adds the epoch's row in its after_epoch
 
     def __init__(self, monitor='valid_loss',  # the column to follow: 'train_loss', 'valid_loss' or a metric
-                 comp=None,                   # comp(value, best) -> True when better; None: from the name
+                 comp=None,                   # 'min', 'max', f(value, best) -> True if better, None: by name
                  min_delta=0.,                # an improvement must beat `best` by more than this
                  reset_on_fit=True):          # start each fit with no best; False: keep the previous fit's
         if not isinstance(monitor, str):
             raise TypeError(f"monitor must be a column name (a str), got {monitor!r}")
-        check_number('min_delta', min_delta)
-        if comp is None: comp = np.less if 'loss' in monitor or 'error' in monitor else np.greater
-        self.monitor, self.comp, self.reset_on_fit = monitor, comp, reset_on_fit
-        # compared as comp(value - min_delta, best)
-        self.min_delta = -min_delta if comp is np.less else min_delta
+        min_delta = check_number('min_delta', min_delta)
+        _check_bool('reset_on_fit', reset_on_fit)
+        # the one direction rule: where `best` starts and min_delta's sign both read lower_is_better
+        self.comp, self.lower_is_better = _comparison(monitor, comp)
+        self.monitor, self.reset_on_fit = monitor, reset_on_fit
+        # compared as comp(value - min_delta, best): better by more than min_delta, either way
+        self.min_delta = -min_delta if self.lower_is_better else min_delta
         self.best = None        # the best value so far
         self.new_best = False   # whether the last epoch's value was the best
 
@@ -92,7 +135,7 @@ class TrackerCallback(Callback):
             raise ValueError(f"monitor {self.monitor!r} needs a validation set, and dls.valid is None: "
                              "monitor 'train_loss'")
         self.idx = names.index(self.monitor)
-        if self.reset_on_fit or self.best is None: self.best = math.inf if self.comp is np.less else -math.inf
+        if self.reset_on_fit or self.best is None: self.best = math.inf if self.lower_is_better else -math.inf
 
     def after_epoch(self):
         "Compare the epoch's value with the best so far (no value, as in a cancelled epoch: no improvement)."
@@ -123,7 +166,7 @@ class EarlyStoppingCallback(_PatientTracker):
     order = ProgressCallback.order + 3
 
     def __init__(self, monitor='valid_loss',  # the column to follow
-                 comp=None,                   # comp(value, best) -> True when better; None: from the name
+                 comp=None,                   # 'min', 'max', f(value, best) -> True if better, None: by name
                  min_delta=0.,                # an improvement must beat `best` by more than this
                  patience=1,                  # epochs without improvement before stopping
                  reset_on_fit=True):          # start each fit with no best
@@ -142,7 +185,7 @@ class SaveModelCallback(TrackerCallback):
     order = TrackerCallback.order + 1
 
     def __init__(self, monitor='valid_loss',  # the column to follow
-                 comp=None,                   # comp(value, best) -> True when better; None: from the name
+                 comp=None,                   # 'min', 'max', f(value, best) -> True if better, None: by name
                  min_delta=0.,                # an improvement must beat `best` by more than this
                  fname='model',               # the checkpoint is `learn.path/'models'/f'{fname}.pth'`
                  every_epoch=False,           # True: save each epoch (an int n: every n epochs), load nothing
@@ -150,8 +193,13 @@ class SaveModelCallback(TrackerCallback):
                  with_opt=False,              # save the optimizer's state too
                  reset_on_fit=True):          # start each fit with no best
         super().__init__(monitor, comp, min_delta, reset_on_fit)
+        if not isinstance(fname, str): raise TypeError(f"fname must be a str, got {fname!r}")
+        if fname == '' or fname.endswith(('/', os.sep)):
+            raise ValueError(f"fname must name a file (saved as models/<fname>.pth), got {fname!r}")
         if not isinstance(every_epoch, numbers.Integral) or every_epoch < 0:
             raise ValueError(f"every_epoch must be True, False or an int >= 0, got {every_epoch!r}")
+        _check_bool('at_end', at_end)
+        _check_bool('with_opt', with_opt)
         self.fname, self.every_epoch, self.at_end, self.with_opt = fname, every_epoch, at_end, with_opt
         self.last_saved_path = None   # the file of the last save
 
@@ -187,14 +235,17 @@ class ReduceLROnPlateau(_PatientTracker):
     order = TrackerCallback.order + 2
 
     def __init__(self, monitor='valid_loss',  # the column to follow
-                 comp=None,                   # comp(value, best) -> True when better; None: from the name
+                 comp=None,                   # 'min', 'max', f(value, best) -> True if better, None: by name
                  min_delta=0.,                # an improvement must beat `best` by more than this
                  patience=1,                  # epochs without improvement before dividing the lr
                  factor=10.,                  # the lr is divided by this
                  min_lr=0,                    # but not below this
                  reset_on_fit=True):          # start each fit with no best
         super().__init__(monitor, comp, min_delta, patience, reset_on_fit)
-        self.factor = check_number('factor', factor, low_open=True)
+        try:
+            self.factor = check_number('factor', factor, low=1, low_open=True)
+        except ValueError as e:
+            raise ValueError(f"{e}: the lr is divided by factor (10 makes it 10 times smaller)") from None
         self.min_lr = check_number('min_lr', min_lr)
 
     def after_epoch(self):
@@ -208,6 +259,12 @@ class ReduceLROnPlateau(_PatientTracker):
         if new[-1] < old[-1]: self.learn.print(f'Epoch {self.epoch}: reducing lr to {new[-1]}')
 
 # %% ../nbs/06_tracker.ipynb #44e977b8
+def _ends_a_line(path):
+    "True if the file's last byte ends a line (an interrupted write may have left a row without its end)."
+    with open(path, 'rb') as f:
+        f.seek(-1, io.SEEK_END)
+        return f.read(1) in (b'\n', b'\r')
+
 class CSVLogger(Callback):
     "Write each epoch's row (losses, metrics, time) to `learn.path/fname` as it ends; `read_log` reads them."
     order = Recorder.order + 1   # after the Recorder has the epoch's row, before a tracker may stop the fit
@@ -215,6 +272,10 @@ class CSVLogger(Callback):
 
     def __init__(self, fname='history.csv',  # the log, relative to `learn.path`
                  append=False):               # add to the file (its header must match), not start it again
+        if not isinstance(fname, (str, os.PathLike)):
+            raise TypeError(f"fname must be a str or a Path, got {fname!r}")
+        if Path(fname) == Path('.'): raise ValueError(f"fname must name a file, got {fname!r}")
+        _check_bool('append', append)
         self.fname, self.append = Path(fname), append
         self.file = None       # the open log during a fit
         self.log_path = None   # where the last fit logged
@@ -235,6 +296,8 @@ class CSVLogger(Callback):
         self.file = open(path, 'a' if self.append else 'w', newline='')
         self.writer = csv.writer(self.file)
         if not has_header: self.writer.writerow(names)
+        # a run killed while writing left its last row without a line end: the next row starts a line
+        elif not _ends_a_line(path): self.file.write(self.writer.dialect.lineterminator)
 
     def before_epoch(self):
         "Start the epoch's clock."
