@@ -63,11 +63,12 @@ class SchedNo(_Sched):
     def __call__(self, pos): return sched_no(self.start, self.end, pos)
 
 class SchedExp(_Sched):
-    "Exponential schedule from `start` to `end`; `start` must not be zero."
+    "Exponential schedule from `start` to `end`, both > 0: it moves by the same factor at each step."
     def __init__(self, start, end):
         super().__init__(start, end)
-        if np.any(np.asarray(self.start) == 0):
-            raise ValueError(f"SchedExp needs a non-zero start, got {start!r}")
+        for name, v in [('start', start), ('end', end)]:
+            if not np.all(np.asarray(v, dtype=float) > 0):   # nan is refused too
+                raise ValueError(f"SchedExp needs start and end > 0, got {name}={v!r}")
     def __call__(self, pos): return sched_exp(self.start, self.end, pos)
 
 # %% ../nbs/04_anneal.ipynb #92b6c045
@@ -162,6 +163,28 @@ class ParamScheduler(Callback):
         "Set the values at `pct_train` (training batches only)."
         learn = self.learn   # read once: this runs every batch
         if learn.training: self.set_values(learn.pct_train)
+
+    def state_dict(self):
+        "What a resumed fit checks: each schedule's values at 0%, 10%, ..., 100% of training."
+        return {name: torch.tensor(np.array([_values(sched, p) for p in _CHECK_AT]))
+                for name, sched in self.scheds.items()}
+
+    def load_state_dict(self, state):
+        "Refuse to resume a run whose schedules differ from this fit's (another `lr_max`, `pct_start`, ...)."
+        mine = self.state_dict()
+        for name in sorted(set(mine) | set(state)):
+            if name in mine and name in state and torch.allclose(mine[name], state[name], rtol=1e-9): continue
+            said = lambda values: 'none' if values is None else f"{values[[0, 5, 10]].tolist()}"
+            raise ValueError(f"this fit schedules {name!r} otherwise than the run it resumes did (at 0%, 50% "
+                             f"and 100% of training: {said(mine.get(name))} here, {said(state.get(name))} in "
+                             "the checkpoint): resume with the same arguments")
+
+_CHECK_AT = np.linspace(0, 1, 11)
+
+def _values(sched, pos):
+    "A schedule's value at `pos` (a list of schedules: one value each), as a float array."
+    values = [s(pos) for s in sched] if isinstance(sched, (list, tuple)) else sched(pos)
+    return np.asarray(values, dtype=float)
 
 # %% ../nbs/04_anneal.ipynb #656f8ade
 def _group_lrs(learn, lr):

@@ -456,8 +456,8 @@ class Learner:
             wd = self.wd if wd is None else wd
             if wd is not None: set_hyper(self.opt, 'wd', wd)
             self.n_epoch, self.start_epoch, self.train_iter = n_epoch, start_epoch, 0
-            # a loaded checkpoint is resumed by one fit at most
-            self._resume, self._cb_states, self._fit_record = None, cb_states, {'n_epoch': n_epoch}
+            self._cb_states, self._fit_record = cb_states, {'n_epoch': n_epoch}
+            if not start_epoch: self._resume = None   # a fit from the start resumes no loaded checkpoint
             try: self._with_events(self._do_fit, 'fit', CancelFitException)
             finally:
                 # gradients left by a fault or an unfinished accumulation must not add to the next fit's step
@@ -575,7 +575,8 @@ def _do_validate(self, dl=None):
 
 def _do_fit(self):
     "Every epoch from `start_epoch` on; a resumed fit first gives its callbacks their saved states."
-    if self._cb_states: _load_cb_states(self.cbs, self._cb_states)
+    if self._cb_states: _load_cb_states(self.cbs, self._cb_states)   # may refuse: then it can be tried again
+    self._resume, self._cb_states = None, {}   # a loaded checkpoint is resumed once
     for self.epoch in range(self.start_epoch, self.n_epoch):
         self._with_events(self._do_epoch, 'epoch', CancelEpochException)
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/03c_metrics.ipynb #19cbdcbb
 from __future__ import annotations
-import copy, inspect, numbers
+import copy, inspect, math, numbers, warnings
 from functools import partial
 import torch
 from torch import nn
@@ -166,6 +166,7 @@ class Recorder(Callback):
         self.lrs, self.values, self.hps, self.iters = [], [], {}, []
         self._pending, self._raw, self._bs, self._losses, self._avg = [], [], [], [], 0.
         self._valid_sum, self._valid_n = None, 0
+        self._said_nan = False   # the warning about a non-finite training loss: once a fit
 
     def before_epoch(self):
         "No training loss or validation values yet for this epoch."
@@ -226,6 +227,17 @@ class Recorder(Callback):
         self._read_losses()
         raw, bs = self._raw[self._epoch_start:], self._bs[self._epoch_start:]
         self.train_loss = sum(l * n for l, n in zip(raw, bs)) / sum(bs) if bs else None
+        if self.train_loss is not None and not math.isfinite(self.train_loss): self._say_nan(raw)
+
+    def _say_nan(self, raw):
+        "Warn, once a fit, that the training loss is not finite (TerminateOnNaNCallback is not a default)."
+        if self._said_nan: return
+        self._said_nan = True
+        first = next(i for i, loss in enumerate(raw) if not math.isfinite(loss))
+        warnings.warn(f"the training loss became {raw[first]} at training batch {first} of epoch "
+                      f"{self.epoch}: the weights are likely not finite any more. Look for nan or inf in the "
+                      "inputs, or a learning rate too high; TerminateOnNaNCallback() ends such a fit at once",
+                      stacklevel=2)
 
     def reduce(self, sum_over, gather):
         "Combine this validation's loss sum, count and metrics over the processes (08_distributed calls it)."
