@@ -4,6 +4,7 @@
 
 # %% ../nbs/07_fp16.ipynb #1efc0f55
 from __future__ import annotations
+import warnings
 import torch
 from torch import nn
 
@@ -40,8 +41,26 @@ def _device_type(model):
     param = next(model.parameters(), None)
     return 'cpu' if param is None else param.device.type
 
+def _check_float32_weights(model):
+    "A ValueError if a trainable parameter of `model` is float16: the scaler cannot unscale its gradient."
+    half = [name for name, p in model.named_parameters() if p.requires_grad and p.dtype == torch.float16]
+    if half:
+        raise ValueError(f"MixedPrecision('fp16') needs the trainable weights in float32, and {len(half)} of "
+                         f"the model's are float16 ({half[0]!r}, ...): the GradScaler cannot unscale float16 "
+                         "gradients, and float16 weights lose small updates. Keep the weights in float32 "
+                         "(`model.float()`, no `model.half()`): autocast runs the forward pass in float16")
+
+def _skips_warning(skipped, scale):
+    "What MixedPrecision says after `skipped` optimizer steps in a row were skipped, at loss scale `scale`."
+    return (f"MixedPrecision skipped the last {skipped} optimizer steps in a row: their gradients held "
+            f"inf or NaN, and the loss scale has fallen to {scale:g}. The model is not training. Look at the "
+            "loss and the inputs (inf or NaN already?) and the learning rate (too high?); a model whose "
+            "activations overflow float16 may train in bfloat16 (`learn.to_bf16()`) or float32 "
+            "(`learn.to_fp32()`)")
+
 # %% ../nbs/07_fp16.ipynb #81931217
 _AMP_DTYPES = {'fp16': torch.float16, 'bf16': torch.bfloat16}
+_SKIPS_TO_WARN = 10   # steps skipped in a row (inf or NaN gradients) before MixedPrecision warns, once a fit
 
 class MixedPrecision(Callback):
     "Mixed precision: autocast forward; for 'fp16', a `GradScaler` scales the loss and skips inf/NaN steps."
@@ -52,12 +71,13 @@ class MixedPrecision(Callback):
                  backoff_factor=.5,            # multiplies it after a skipped step (inf or NaN gradients)
                  growth_interval=2000,         # steps without inf or NaN before the scale grows
                  enabled=True):                # False: train in float32, as if the callback were not there
-        if amp_mode not in _AMP_DTYPES:
+        if not isinstance(amp_mode, str) or amp_mode not in _AMP_DTYPES:
             raise ValueError(f"amp_mode must be 'fp16' or 'bf16', got {amp_mode!r}")
         check_number('init_scale', init_scale, low_open=True)
         check_number('growth_factor', growth_factor, low=1, low_open=True)
         check_number('backoff_factor', backoff_factor, high=1, low_open=True, high_open=True)
         check_int('growth_interval', growth_interval, low=1)
+        if not isinstance(enabled, bool): raise ValueError(f"enabled must be True or False, got {enabled!r}")
         self.amp_mode, self.enabled = amp_mode, enabled
         self.scaler_args = dict(init_scale=init_scale, growth_factor=growth_factor,
                                 backoff_factor=backoff_factor, growth_interval=growth_interval,
@@ -67,7 +87,10 @@ class MixedPrecision(Callback):
         self.autocast = None          # the torch.autocast context entered at each batch
         self.in_autocast = False      # whether it is entered now
         self.stepped = False          # whether `scaler.step` ran this batch (only then does `update` run)
+        self.finding_lr = False       # whether this fit is an lr_find's
         self.saved_scaler = None      # the scaler's state to put back after an lr_find
+        self.skipped = 0              # optimizer steps skipped in a row, up to now
+        self.warned = False           # whether this fit has warned of them
 
     def _setup(self):
         "Make the autocast context (and the scaler, for 'fp16') for the model's device."
@@ -77,10 +100,12 @@ class MixedPrecision(Callback):
             self.scaler, self.scaler_device = torch.amp.GradScaler(device, **self.scaler_args), device
 
     def before_fit(self):
-        "Set up; under an LRFinder, keep a copy of the scaler's state to put back."
+        "Check the weights are float32 ('fp16'); set up; under an LRFinder, keep the scaler's state."
+        if self.amp_mode == 'fp16' and self.enabled: _check_float32_weights(self.learn.model)
         self._setup()
-        lr_find = any(isinstance(cb, LRFinder) for cb in self.learn.cbs)
-        self.saved_scaler = self.scaler.state_dict() if lr_find and self.scaler is not None else None
+        self.finding_lr = any(isinstance(cb, LRFinder) for cb in self.learn.cbs)
+        self.saved_scaler = self.scaler.state_dict() if self.finding_lr and self.scaler is not None else None
+        self.skipped, self.warned = 0, False
 
     def before_validate(self):
         "Set up (`validate` and `get_preds` run no `before_fit`)."
@@ -110,14 +135,22 @@ class MixedPrecision(Callback):
         "Unscale the gradients in place (later callbacks see the true ones); skip the step on an inf or NaN."
         if self.scaler is None: return
         gate = _StepGate(self.learn.opt)
-        # unscale_, then gate.step() if all finite; reads the inf check: a device sync per step
+        # unscale_, then gate.step() if all finite; reads the inf check (`.item()`): a device sync per step
         self.scaler.step(gate)
         self.stepped = True
+        # gate.finite is on the host already: counting the skips costs no other sync
+        self.skipped = 0 if gate.finite else self.skipped + 1
         if not gate.finite: raise CancelStepException()
 
     def after_step(self):
-        "Adapt the scale: halve it after a skipped step, grow it after `growth_interval` good ones."
-        if self.stepped: self.scaler.update()
+        "Adapt the scale (halved after a skip, grown after `growth_interval` good steps); warn of many skips."
+        if not self.stepped: return
+        self.scaler.update()
+        # lr_find raises the lr until training breaks: skips are what it looks for
+        if self.skipped >= _SKIPS_TO_WARN and not self.warned and not self.finding_lr:
+            self.warned = True
+            # get_scale reads the scale: a device sync, once a fit at most
+            warnings.warn(_skips_warning(self.skipped, self.scaler.get_scale()), stacklevel=2)
 
     def after_batch(self):
         "Leave autocast if a cancelled batch skipped `after_pred`."
@@ -128,6 +161,24 @@ class MixedPrecision(Callback):
         self._exit_autocast()
         if self.saved_scaler is not None: self.scaler.load_state_dict(self.saved_scaler)
         self.saved_scaler = None
+
+    def state_dict(self):
+        "For a checkpoint: `amp_mode`, the scaler's state (scale, growth tracker) and the skips in a row."
+        # GradScaler.state_dict reads the scale and the tracker: a device sync, once per checkpoint
+        scaler = {} if self.scaler is None else self.scaler.state_dict()
+        return {'amp_mode': self.amp_mode, 'scaler': scaler, 'skipped': self.skipped}
+
+    def load_state_dict(self, state):
+        "Put back what `state_dict` returned, after `before_fit` (which makes the scaler)."
+        if state['amp_mode'] != self.amp_mode:
+            raise ValueError(f"the state was saved by MixedPrecision({state['amp_mode']!r}) and this one's "
+                             f"amp_mode is {self.amp_mode!r}")
+        skipped = check_int("state['skipped']", state['skipped'])
+        if state['scaler'] and self.scaler is None:
+            raise RuntimeError("MixedPrecision.load_state_dict runs after before_fit, which makes the scaler")
+        # a disabled scaler's state is {}; a disabled scaler ignores any state
+        if state['scaler']: self.scaler.load_state_dict(state['scaler'])
+        self.skipped = skipped
 
 # %% ../nbs/07_fp16.ipynb #88e63479
 def to_fp16(self, **kwargs):   # MixedPrecision's arguments (init_scale, growth_interval, ...)

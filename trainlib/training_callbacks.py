@@ -4,6 +4,7 @@
 
 # %% ../nbs/03e_training_callbacks.ipynb #13f6eebc
 from __future__ import annotations
+import torch
 from torch import nn
 from .core import check_int, check_number
 from .learner import Callback, CancelBatchException
@@ -14,30 +15,69 @@ __all__ = ['GradientAccumulation', 'GradientClip', 'BnFreeze']
 
 # %% ../nbs/03e_training_callbacks.ipynb #32317d3b
 class GradientAccumulation(Callback):
-    "Step every `n_acc` samples, on the gradient of their mean loss: bs 16 with `n_acc=64` steps like bs 64."
+    "Step once `n_acc` samples or more are in, on the mean gradient over all of them: the big batch's step."
     # before MixedPrecision (10, 07_fp16): it decides whether this batch steps before the scaler unscales
     order = 6
     run_valid = False
-    def __init__(self, n_acc=32):      # samples (not batches) per optimizer step
+    def __init__(self, n_acc=32):      # samples (not batches) per optimizer step, at least
         self.n_acc = check_int('n_acc (samples per step)', n_acc, low=1)
         self.count = 0                 # samples whose gradients `.grad` holds now
+        self.unit = self.n_acc         # a batch's loss is weighted by bs/unit: n_acc, or a lone batch's bs
 
-    def before_fit(self): self.count = 0
+    def before_fit(self): self.count, self.unit = 0, self.n_acc
 
     def after_loss(self):
-        "Weight what backward runs on by bs/n_acc; the recorded `loss` stays the batch's real mean loss."
-        self.learn.loss_grad = self.learn.loss_grad * (_batch_size(self.learn.xb) / self.n_acc)
+        "Weight what backward runs on by bs/n_acc (a lone batch of n_acc or more: by 1); `loss` stays as is."
+        bs = _batch_size(self.learn.xb)
+        # a group's first batch of n_acc samples or more is the whole group: not weighted
+        if self.count == 0: self.unit = max(bs, self.n_acc)
+        if bs != self.unit: self.learn.loss_grad = self.learn.loss_grad * (bs / self.unit)
 
     def before_step(self):
-        "Skip the step and `zero_grad` until `n_acc` samples are in the gradients."
+        "Skip the step and `zero_grad` until `n_acc` samples are in; then make `.grad` their mean gradient."
         self.count += _batch_size(self.learn.xb)
         if self.count < self.n_acc: raise CancelBatchException()
+        # .grad holds count/unit times the mean gradient of the count samples: one multiply on the device
+        # when the group overshot n_acc (bs 16, n_acc=40), none when it is exact
+        if self.count != self.unit:
+            grads = [p.grad for p in self.learn.model.parameters() if p.grad is not None]
+            if grads: torch._foreach_mul_(grads, self.unit / self.count)
         self.count = 0
 
     def cleanup_fit(self):
         "Drop the gradients of a last group of fewer than `n_acc` samples: the next fit starts from none."
         if self.count and self.learn.opt is not None: self.learn.opt.zero_grad()
         self.count = 0
+
+    def state_dict(self):
+        "For a checkpoint: `n_acc`, the samples in `.grad` since the last step and copies of their gradients."
+        # nothing accumulated (count 0): no gradients to keep, and the checkpoint stays small
+        grads = [p.grad.detach().clone() if self.count and p.grad is not None else None
+                 for p in self.learn.model.parameters()]
+        return {'n_acc': self.n_acc, 'count': self.count, 'grads': grads}
+
+    def load_state_dict(self, state):
+        "Put back what `state_dict` returned, after `before_fit`: accumulation goes on where it stopped."
+        params = list(self.learn.model.parameters())
+        _check_acc_state(state, self.n_acc, params)   # all checked before anything changes
+        for p, grad in zip(params, state['grads']):
+            p.grad = None if grad is None else grad.to(p.device, p.dtype, copy=True)
+        self.count, self.unit = state['count'], self.n_acc
+
+def _check_acc_state(state, n_acc, params):
+    "A ValueError if `state` is not a `GradientAccumulation(n_acc)` state for a model with these `params`."
+    if state['n_acc'] != n_acc:
+        raise ValueError(f"the state was saved with n_acc={state['n_acc']!r} and this GradientAccumulation "
+                         f"has n_acc={n_acc!r}: its gradients are weighted for the other")
+    count = check_int("state['count']", state['count'])
+    if count >= n_acc: raise ValueError(f"state['count'] must be below n_acc={n_acc}, got {count!r}")
+    grads = state['grads']
+    if len(grads) != len(params):
+        raise ValueError(f"the state holds {len(grads)} gradients and the model has {len(params)} parameters")
+    for i, (p, grad) in enumerate(zip(params, grads)):
+        if grad is not None and grad.shape != p.shape:
+            raise ValueError(f"state['grads'][{i}] has shape {tuple(grad.shape)} and its parameter "
+                             f"{tuple(p.shape)}")
 
 # %% ../nbs/03e_training_callbacks.ipynb #33505ef1
 class GradientClip(Callback):
