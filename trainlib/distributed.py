@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_distributed.ipynb #a90b3b45
 from __future__ import annotations
-import math, os
+import atexit, math, os
 from contextlib import contextmanager
 from functools import partial
 import torch
@@ -260,11 +260,10 @@ def distrib_ctx(self, sync_bn=True):   # turn batch norms into SyncBatchNorm on 
     if not dist.is_initialized() and not _launched():   # plain `python`
         yield self
         return
-    joined = not dist.is_initialized()
-    if joined: setup_distrib()
-    try:
-        with self.added_cbs(DistributedTrainer(sync_bn)): yield self
-    finally:
-        if joined: teardown_distrib()
+    if not dist.is_initialized():
+        setup_distrib()
+        # joined once, left at exit: after the block the rank is still the group's (rank 0 alone writes)
+        atexit.register(teardown_distrib)
+    with self.added_cbs(DistributedTrainer(sync_bn)): yield self
 
 Learner.distrib_ctx = distrib_ctx  # added by 08_distributed
