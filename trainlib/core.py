@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #15a42a99
 from __future__ import annotations
-import math, numbers, os
+import math, numbers
 import numpy as np
 import torch
 import torch.distributed as dist
@@ -74,11 +74,9 @@ def _distributed():
     return dist.is_available() and dist.is_initialized()
 
 def rank_distrib():
-    "This process's rank among all the processes of the run: 0 outside a distributed run."
-    if _distributed(): return dist.get_rank()
-    return int(os.environ.get('RANK', 0))
+    "This process's rank in its process group: 0 outside one (a plain run, or torchrun's before it joins)."
+    return dist.get_rank() if _distributed() else 0
 
 def num_distrib():
-    "The number of processes of the run (the world size): 1 outside a distributed run."
-    if _distributed(): return dist.get_world_size()
-    return int(os.environ.get('WORLD_SIZE', 1))
+    "The number of processes in this process's group (the world size): 1 outside one."
+    return dist.get_world_size() if _distributed() else 1

@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_distributed.ipynb #a90b3b45
 from __future__ import annotations
-import math, os
+import atexit, math, os, warnings
 from contextlib import contextmanager
 from functools import partial
 import torch
@@ -113,6 +113,33 @@ def _shard_loader(dl, rank, world, seed, pad, name):
                                        prefetch_factor=tdl.prefetch_factor, timeout=tdl.timeout,
                                        multiprocessing_context=tdl.multiprocessing_context)
 
+def _n_items(dl):
+    "How many items `dl` reads (its dataset's length); -1 for no loader, or a dataset without a length."
+    if dl is None: return -1
+    if isinstance(dl, DataLoader): return len(dl.ds)
+    tdl = dl.loader if isinstance(dl, _DeviceLoader) else dl
+    try:
+        return len(tdl.dataset)
+    except (AttributeError, TypeError):   # not splittable: _shard_loader says why, on every rank
+        return -1
+
+def _check_lengths(lengths):   # each rank's (training, validation) lengths, in rank order
+    "A ValueError naming two ranks and their lengths if the ranks' training or validation sets differ."
+    for i, name in enumerate(('training', 'validation')):
+        column = [None if rank[i] < 0 else rank[i] for rank in lengths]
+        other = next((r for r, n in enumerate(column) if n != column[0]), None)
+        if other is None: continue
+        raise ValueError(f"the {name} set has {column[0]} items on rank 0 and {column[other]} on rank "
+                         f"{other} (by rank: {column}): every rank must build the same {name} set, of "
+                         "which it trains on its share")
+
+def _same_lengths(dls, device):
+    "Raise on every rank if the ranks' sets differ in length: one small all_gather, at the start of a fit."
+    mine = torch.tensor([_n_items(dls.train), _n_items(dls.valid)], device=device)
+    parts = [torch.empty_like(mine) for _ in range(dist.get_world_size())]
+    dist.all_gather(parts, mine)
+    _check_lengths(torch.stack(parts).tolist())   # a host sync, once per fit
+
 def _same_seed(device):
     "A seed from the global torch generator on every rank (keeping their streams aligned); rank 0's for all."
     seed = torch.randint(0, 2**62, (1,)).to(device)
@@ -164,12 +191,18 @@ class DistributedTrainer(Callback):
         self.finished = False    # after_fit ran: the fit ended normally, and every rank reaches its end
 
     def before_fit(self):
-        "Shard the data, put the model on this rank's device and wrap it; nothing outside a process group."
+        "Check and shard the data, put the model on this rank's device and wrap it; outside a group, warn."
         self.run = _distributed()
-        if not self.run: return
+        if not self.run:
+            # stacklevel 4 (this, _with_events, fit): the line that called fit
+            warnings.warn("DistributedTrainer: this process is in no process group, so the fit trains alone, "
+                          "without DistributedDataParallel: run the script under torchrun and fit inside "
+                          "`with learn.distrib_ctx():` (or call setup_distrib() first)", stacklevel=4)
+            return
         self.finished = False
         learn, rank, world = self.learn, rank_distrib(), num_distrib()
         device = _rank_device(learn)
+        _same_lengths(learn.dls, device)   # before any other collective: all ranks raise, none waits
         self.plain_dls = learn.dls
         learn.dls = _shard_dls(self.plain_dls, rank, world, _same_seed(device))
         finder = next((cb for cb in learn.cbs if isinstance(cb, LRFinder)), None)
@@ -260,11 +293,10 @@ def distrib_ctx(self, sync_bn=True):   # turn batch norms into SyncBatchNorm on 
     if not dist.is_initialized() and not _launched():   # plain `python`
         yield self
         return
-    joined = not dist.is_initialized()
-    if joined: setup_distrib()
-    try:
-        with self.added_cbs(DistributedTrainer(sync_bn)): yield self
-    finally:
-        if joined: teardown_distrib()
+    if not dist.is_initialized():
+        setup_distrib()
+        # joined once, left at exit: after the block the rank is still the group's (rank 0 alone writes)
+        atexit.register(teardown_distrib)
+    with self.added_cbs(DistributedTrainer(sync_bn)): yield self
 
 Learner.distrib_ctx = distrib_ctx  # added by 08_distributed
