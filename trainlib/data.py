@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #3fded29e
 from __future__ import annotations
-import gzip, hashlib, importlib.resources, os, shutil, struct, tempfile, urllib.error, urllib.request
+import gzip, hashlib, importlib.resources, os, reprlib, shutil, struct, tempfile, urllib.error, urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 import numpy as np
@@ -92,25 +92,42 @@ def collate(b):
     if isinstance(first, torch.Tensor): return torch.stack(b)
     if isinstance(first, (str, bytes)): return list(b)   # text stays as it is, one per item
     if isinstance(first, (np.ndarray, np.generic)): return _collate_numpy(b)
-    # numbers as default_collate makes them: Python floats are doubles, ints int64 (bools stay bools)
-    if isinstance(first, float): return torch.tensor(b, dtype=torch.float64)
-    if isinstance(first, int): return torch.tensor(b)
+    # numbers, and lists of numbers (rows of features), make one tensor
+    if isinstance(first, (bool, int, float)) or _is_numbers(first, list): return _collate_numbers(b)
     if isinstance(first, Mapping):
         for o in b:
             if o.keys() != first.keys():
                 raise ValueError("collate: dict items must have the same keys, "
                                  f"got {list(first)} and {list(o)}")
-        return {k: collate([o[k] for o in b]) for k in first}
+        return {k: _collate_field([o[k] for o in b]) for k in first}
     if isinstance(first, (tuple, list)):
         for o in b:
             if len(o) != len(first):
                 raise ValueError("collate: items must all have the same length, "
                                  f"got {len(first)} and {len(o)}")
-        columns = [collate(list(column)) for column in zip(*b)]
+        columns = [_collate_field(list(column)) for column in zip(*b)]
         if hasattr(first, '_fields'): return type(first)(*columns)          # a namedtuple keeps its type
         return tuple(columns) if isinstance(first, tuple) else columns
     raise TypeError(f"collate cannot put items of type {type(first).__name__} together ({first!r}): "
                     "give tensors, numpy arrays, numbers, strings, or tuples, lists and dicts of them")
+
+def _is_numbers(o, kinds=(list, tuple)):
+    "Is `o` a non-empty `kinds` (not a namedtuple) of Python numbers, or of such rows, to any depth?"
+    if not isinstance(o, kinds) or hasattr(o, '_fields') or len(o) == 0: return False
+    return all(isinstance(v, (bool, int, float)) or _is_numbers(v) for v in o)
+
+def _collate_field(b):
+    "What one place of every item holds: a tuple of numbers there is a row too; the rest goes to `collate`."
+    if _is_numbers(b[0], tuple): return _collate_numbers(b)
+    return collate(b)
+
+def _collate_numbers(b):
+    "Numbers or rows of them, one per item, as one tensor of `torch.tensor`'s dtype (float32, int64, bool)."
+    try: return torch.tensor(b)
+    except (TypeError, ValueError, RuntimeError) as e:
+        raise ValueError("collate: the items' numbers do not make one tensor, the first is "
+                         f"{reprlib.repr(b[0])} ({e}); a row of numbers must have the same length in every "
+                         "item") from e
 
 def _collate_numpy(b):
     "numpy arrays stacked into one tensor, numpy scalars made one."
