@@ -4,7 +4,8 @@
 
 # %% ../nbs/00_data.ipynb #3fded29e
 from __future__ import annotations
-import gzip, hashlib, importlib.resources, os, shutil, struct, tempfile, urllib.error, urllib.request
+import gzip, hashlib, importlib.resources, io, os, reprlib, shutil, struct, tempfile, zlib
+import urllib.error, urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 import numpy as np
@@ -16,10 +17,20 @@ __all__ = ['MNIST_URL', 'MNIST_FILES', 'get_mnist', 'Dataset', 'Sampler', 'colla
            'get_dls', 'DataLoaders', 'normalize', 'data_dir', 'md5sum', 'download_checked', 'read_idx']
 
 # %% ../nbs/00_data.ipynb #f0bdf5fe
-def _sample_rows():
+def _sample_rows(sample=None):   # the file to read; None: the one shipped in trainlib/assets
     "The shipped digits as one uint8 array: a row per digit, its 784 pixels then its label, sorted by class."
-    sample = importlib.resources.files('trainlib')/'assets'/'mnist_5k.npy.gz'
-    with sample.open('rb') as raw, gzip.open(raw) as f: return np.load(f, allow_pickle=False)
+    if sample is None: sample = importlib.resources.files('trainlib')/'assets'/'mnist_5k.npy.gz'
+    try:
+        # read to the end, where gzip checks the CRC: numpy alone stops short of it
+        with sample.open('rb') as raw, gzip.open(raw) as f: data = f.read()
+        return np.load(io.BytesIO(data), allow_pickle=False)
+    except (FileNotFoundError, EOFError, gzip.BadGzipFile, zlib.error, ValueError) as e:
+        raise ValueError(f"cannot read the MNIST digits shipped with trainlib from {sample}: the file is "
+                         f"missing, cut short or damaged ({type(e).__name__}: {e}). It comes with the "
+                         "trainlib package: reinstall it (pip install --force-reinstall --no-deps trainlib), "
+                         "or in a clone of the repository restore it (git checkout "
+                         "trainlib/assets/mnist_5k.npy.gz); get_mnist(full=True) downloads all of MNIST "
+                         "instead") from e
 
 # %% ../nbs/00_data.ipynb #8bc9d556
 def _sample_mnist():
@@ -92,25 +103,42 @@ def collate(b):
     if isinstance(first, torch.Tensor): return torch.stack(b)
     if isinstance(first, (str, bytes)): return list(b)   # text stays as it is, one per item
     if isinstance(first, (np.ndarray, np.generic)): return _collate_numpy(b)
-    # numbers as default_collate makes them: Python floats are doubles, ints int64 (bools stay bools)
-    if isinstance(first, float): return torch.tensor(b, dtype=torch.float64)
-    if isinstance(first, int): return torch.tensor(b)
+    # numbers, and lists of numbers (rows of features), make one tensor
+    if isinstance(first, (bool, int, float)) or _is_numbers(first, list): return _collate_numbers(b)
     if isinstance(first, Mapping):
         for o in b:
             if o.keys() != first.keys():
                 raise ValueError("collate: dict items must have the same keys, "
                                  f"got {list(first)} and {list(o)}")
-        return {k: collate([o[k] for o in b]) for k in first}
+        return {k: _collate_field([o[k] for o in b]) for k in first}
     if isinstance(first, (tuple, list)):
         for o in b:
             if len(o) != len(first):
                 raise ValueError("collate: items must all have the same length, "
                                  f"got {len(first)} and {len(o)}")
-        columns = [collate(list(column)) for column in zip(*b)]
+        columns = [_collate_field(list(column)) for column in zip(*b)]
         if hasattr(first, '_fields'): return type(first)(*columns)          # a namedtuple keeps its type
         return tuple(columns) if isinstance(first, tuple) else columns
     raise TypeError(f"collate cannot put items of type {type(first).__name__} together ({first!r}): "
                     "give tensors, numpy arrays, numbers, strings, or tuples, lists and dicts of them")
+
+def _is_numbers(o, kinds=(list, tuple)):
+    "Is `o` a non-empty `kinds` (not a namedtuple) of Python numbers, or of such rows, to any depth?"
+    if not isinstance(o, kinds) or hasattr(o, '_fields') or len(o) == 0: return False
+    return all(isinstance(v, (bool, int, float)) or _is_numbers(v) for v in o)
+
+def _collate_field(b):
+    "What one place of every item holds: a tuple of numbers there is a row too; the rest goes to `collate`."
+    if _is_numbers(b[0], tuple): return _collate_numbers(b)
+    return collate(b)
+
+def _collate_numbers(b):
+    "Numbers or rows of them, one per item, as one tensor of `torch.tensor`'s dtype (float32, int64, bool)."
+    try: return torch.tensor(b)
+    except (TypeError, ValueError, RuntimeError) as e:
+        raise ValueError("collate: the items' numbers do not make one tensor, the first is "
+                         f"{reprlib.repr(b[0])} ({e}); a row of numbers must have the same length in every "
+                         "item") from e
 
 def _collate_numpy(b):
     "numpy arrays stacked into one tensor, numpy scalars made one."
@@ -341,7 +369,11 @@ def download_checked(url, dest, md5):
 # %% ../nbs/00_data.ipynb #9bc98e14
 def read_idx(path):
     "Read a gzipped IDX file of unsigned bytes (the official MNIST format) into a numpy array."
-    with gzip.open(path, 'rb') as f: data = f.read()
+    try:
+        with gzip.open(path, 'rb') as f: data = f.read()
+    except (EOFError, gzip.BadGzipFile, zlib.error) as e:
+        raise ValueError(f"{path} is cut short or damaged ({type(e).__name__}: {e}): delete it, and "
+                         "get_mnist(full=True) downloads it again") from e
     zeros, dtype, ndim = struct.unpack('>HBB', data[:4])
     if zeros != 0 or dtype != 0x08: raise ValueError(f"{path} is not an IDX file of unsigned bytes")
     shape = struct.unpack('>' + 'I' * ndim, data[4:4 + 4 * ndim])
@@ -355,7 +387,11 @@ def _download_mnist(url, dest, md5):
     "`download_checked`, with an error that says what to do when the download fails."
     try: return download_checked(url, dest, md5)
     except (urllib.error.URLError, ConnectionError, TimeoutError) as e:
-        raise OSError(f"could not download {url} ({e}). Check the network connection; or pass "
+        damaged = ''
+        if Path(dest).exists():   # a copy there failed its checksum: why it was being downloaded again
+            damaged = (f" The copy at {dest} is cut short or damaged (its md5 is not {md5}): delete it, "
+                       "or put a good copy there.")
+        raise OSError(f"could not download {url} ({e}).{damaged} Check the network connection; or pass "
                       "get_mnist(full=True, url=...) a mirror that has the four MNIST files, "
                       "or path=... a folder that already holds them; get_mnist() without full=True "
                       "needs no network: it reads the digits shipped with trainlib") from e
