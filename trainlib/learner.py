@@ -4,7 +4,8 @@
 
 # %% ../nbs/03a_learner.ipynb #bf3496eb
 from __future__ import annotations
-import difflib, errno, functools, glob, hashlib, os, random, re, secrets, shutil, warnings
+import difflib, errno, functools, glob, hashlib, inspect, os, random, re, secrets, shutil, warnings
+from collections.abc import Mapping
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -113,6 +114,8 @@ def _as_list(o):
 
 def _split_batch(batch, n_inp):
     "`(xb, yb)`: the first `n_inp` elements of `batch` and the rest, as tuples (None: all but the last or 1)."
+    # a dict is one element; its 'labels' (Hugging Face's convention) are also the targets
+    if isinstance(batch, Mapping): return (batch,), ((batch['labels'],) if 'labels' in batch else ())
     if not isinstance(batch, tuple): batch = tuple(batch) if isinstance(batch, list) else (batch,)
     if n_inp is None: n_inp = max(len(batch) - 1, 1)
     return batch[:n_inp], batch[n_inp:]
@@ -248,28 +251,65 @@ def _tensors(o):
     elif isinstance(o, (list, tuple)):
         for v in o: yield from _tensors(v)
 
+def _logits(pred):
+    "What metrics see of a model's output: `.logits` (Hugging Face), a tuple's or dict's first tensor, or it."
+    if isinstance(pred, torch.Tensor): return pred
+    if isinstance(pred, Mapping):
+        if 'logits' in pred: return pred['logits']
+        pred = list(pred.values())
+    if isinstance(pred, (list, tuple)): return next((p for p in pred if isinstance(p, torch.Tensor)), pred)
+    return getattr(pred, 'logits', pred)
+
+def _output(pred):
+    "What a loss function and `get_preds` get of a model's output: a Hugging Face output's `.logits`, or it."
+    if isinstance(pred, torch.Tensor): return pred   # the common case first: this runs every batch
+    if isinstance(pred, Mapping): return pred['logits'] if 'logits' in pred else pred
+    return getattr(pred, 'logits', pred)
+
+def _own_loss(pred):
+    "The loss a model's output carries (`.loss`: Hugging Face's models given labels), for `loss_func=None`."
+    loss = pred.get('loss') if isinstance(pred, Mapping) else getattr(pred, 'loss', None)
+    if loss is None:
+        raise ValueError("loss_func is None and the model's output carries no loss: give the Learner a loss "
+                         "function, e.g. Learner(dls, model, loss_func=F.cross_entropy), or use a model that "
+                         "returns its loss (a Hugging Face model given 'labels')")
+    return loss
+
+def _by_name(model, xb):
+    "Whether `model` takes the one dict in `xb` as keyword arguments, `model(**batch)` (Hugging Face's way)."
+    if len(xb) != 1 or not isinstance(xb[0], Mapping): return False
+    params = inspect.signature(getattr(model, 'module', model).forward).parameters.values()
+    names = {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    takes_any = any(p.kind == p.VAR_KEYWORD for p in params)
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    required = [p for p in params if p.default is p.empty and p.kind in positional]
+    return all(k in names for k in xb[0]) or (takes_any and not required)
+
 def _check_pred(pred, yb):
     "A clear error if the model's output and its one target (tensors both) differ in length; others pass."
+    pred = _logits(pred)
     if not (isinstance(pred, torch.Tensor) and len(yb) == 1 and isinstance(yb[0], torch.Tensor)): return
     targ = yb[0]
     if pred.ndim and targ.ndim and len(pred) != len(targ):
         raise ValueError(f"the model's output does not match the targets: {len(pred)} predictions for "
-                         f"{len(targ)} targets (output shape {tuple(pred.shape)}, "
-                         f"targets shape {tuple(targ.shape)})")
+                         f"{len(targ)} targets (output shape {tuple(pred.shape)}, targets shape "
+                         f"{tuple(targ.shape)}); if its output is not one row per target (a GAN's critic), "
+                         "set learn.check_shapes = False")
     # float targets are compared element by element: other shapes would be broadcast against each other
     if targ.is_floating_point() and pred.shape != targ.shape:
         raise ValueError(f"the model's output has shape {tuple(pred.shape)} and the targets "
                          f"{tuple(targ.shape)}: a loss would broadcast one against the other and compare "
                          "every prediction with every target; give them one shape (e.g. "
-                         "output.view(-1) or targets.view(-1, 1))")
+                         "output.view(-1) or targets.view(-1, 1)), or set learn.check_shapes = False")
 
 def _check_loss(loss_func, loss):
     "A clear error if `loss_func` gave something backward cannot start from: not a tensor, or not one number."
+    name = "the model's own loss" if loss_func is None else f"loss_func {_func_name(loss_func)}"
     if not isinstance(loss, torch.Tensor):
-        raise TypeError(f"loss_func {_func_name(loss_func)} returned a {type(loss).__name__}, not a tensor: "
+        raise TypeError(f"{name} returned a {type(loss).__name__}, not a tensor: "
                         "compute the loss with torch operations on the model's output")
     if loss.ndim:
-        raise ValueError(f"loss_func {_func_name(loss_func)} returned a loss of shape {tuple(loss.shape)}, "
+        raise ValueError(f"{name} returned a loss of shape {tuple(loss.shape)}, "
                          "not one number: average it (reduction='mean')")
 
 def _dtype_error(xb, model, e):
@@ -315,11 +355,6 @@ def _cleanup(cbs):
         except BaseException as e: errors.append(e)   # Ctrl-C in one clean-up still lets the others run
     return errors
 
-def _check_loss_func(loss_func):
-    if loss_func is None:
-        raise ValueError("loss_func is None: give the Learner a loss function, "
-                         "e.g. Learner(dls, model, loss_func=F.cross_entropy)")
-
 # %% ../nbs/03a_learner.ipynb #75512653
 def _default_cbs():
     "The Recorder (03c) and ProgressCallback (03d): every Learner has them, whatever was imported."
@@ -330,10 +365,11 @@ def _default_cbs():
 class Learner:
     "Trains `model` on `dls` with `loss_func` and an `opt_func` optimizer, running callbacks at every event."
     default_cbs = None   # the callbacks every Learner starts with; None: Recorder and ProgressCallback
+    check_shapes = True  # False: no check of the output's shape against the targets' (a GAN's critic)
 
     def __init__(self, dls,        # DataLoaders: `.train`, `.valid` (or None), `.device`, `.n_inp`
                  model,            # the nn.Module to train; moved to `dls.device`
-                 loss_func=None,   # loss_func(pred, *yb) -> a scalar tensor
+                 loss_func=None,   # loss_func(pred, *yb) -> a scalar tensor; None: the output's own `.loss`
                  opt_func=Adam,    # opt_func(param_groups, lr=...) -> optimizer; any torch.optim class works
                  lr=1e-3,          # default learning rate: a number, or a slice over the param groups
                  splitter=None,    # splitter(model) -> a list of parameter lists, one per param group
@@ -369,6 +405,7 @@ class Learner:
         self.pred = None          # model(*xb)
         self.loss_grad = None     # loss_func(pred, *yb): what backward runs on
         self.loss = None          # loss_grad.detach(): what is recorded
+        self._by_name = False     # the stage's batches are dicts the model takes by name: model(**batch)
         self._fit_record = None   # what a checkpoint records of the last fit: {'n_epoch': ...}; None: no fit
         self._resume = None       # what a loaded checkpoint holds for a fit that resumes it
         self._cb_states = {}      # the callbacks' saved states, given to them once a resumed fit started
@@ -448,7 +485,6 @@ class Learner:
             start_epoch=0):         # resume at this epoch: earlier epochs are skipped, `pct_train` as if run
         "Train for `n_epoch` epochs, running every event; a `CancelFitException` ends it quietly."
         _check_fit_args(n_epoch, lr, wd, start_epoch)   # every argument is checked before anything changes
-        _check_loss_func(self.loss_func)
         cb_states = _check_resume(self._resume, n_epoch, start_epoch)
         with self.added_cbs(cbs):
             if reset_opt or self.opt is None: self.create_opt()
@@ -500,19 +536,22 @@ def _backward(self):
 def _one_batch(self):
     "Predict and compute the loss; when training, the backward and step stages, then `zero_grad`."
     on = self._on   # the lists of handlers, updated in place; an event with an empty list costs no call
-    try: self.pred = self.model(*self.xb)
+    if self.iter == 0: self._by_name = _by_name(self.model, self.xb)   # once a stage
+    try: self.pred = self.model(**self.xb[0]) if self._by_name else self.model(*self.xb)
     except RuntimeError as e:   # raised by the model: clearer when the data's dtype is not the model's
         error = _dtype_error(self.xb, self.model, e)
         if error is None: raise
         raise error from e
     for handler in on['after_pred']: handler()
-    if self.yb and self.loss_func is not None:   # unlabelled batches (get_preds) have no loss
+    if self.yb:   # unlabelled batches (get_preds) have no loss
         # once a stage: the output's length against the targets'
-        if self.iter == 0: _check_pred(self.pred, self.yb)
-        try: self.loss_grad = self.loss_func(self.pred, *self.yb)
-        except torch.OutOfMemoryError: raise
-        except (RuntimeError, ValueError, IndexError, TypeError) as e:
-            raise _loss_error(self.loss_func, self.pred, self.yb, e) from e
+        if self.iter == 0 and self.check_shapes: _check_pred(self.pred, self.yb)
+        if self.loss_func is None: self.loss_grad = _own_loss(self.pred)   # the model's own (Hugging Face)
+        else:
+            try: self.loss_grad = self.loss_func(_output(self.pred), *self.yb)
+            except torch.OutOfMemoryError: raise
+            except (RuntimeError, ValueError, IndexError, TypeError) as e:
+                raise _loss_error(self.loss_func, self.pred, self.yb, e) from e
         if self.iter == 0: _check_loss(self.loss_func, self.loss_grad)
         # the batch's one detach: the Recorder keeps it without the graph
         self.loss = self.loss_grad.detach()
@@ -610,6 +649,10 @@ def freeze_to(self, n):   # the first param group to train; negative counts from
     "Train only the param groups from `n` on: the others' parameters get `requires_grad=False`."
     groups = _param_groups(self.splitter, self.model)
     start = n % len(groups) if n < 0 else n
+    if start == 0 and n != 0:   # asked to freeze something, and nothing is
+        warnings.warn(f"freeze_to({n}) freezes nothing: splitter(model) gives {len(groups)} param group(s), "
+                      "and the last one always trains; give the Learner a splitter that returns the body's "
+                      "and the head's parameters as two groups", stacklevel=3)
     for i, group in enumerate(groups):
         for p in group['params']: p.requires_grad_(i >= start)
 

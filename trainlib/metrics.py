@@ -9,7 +9,7 @@ from functools import partial
 import torch
 from torch import nn
 from .data import DataLoader, to_device
-from .learner import (Callback, Learner, CancelValidException, _func_name, _shapes, _check_loss_func)
+from .learner import Callback, Learner, CancelValidException, _func_name, _shapes, _logits, _output
 
 # %% auto #0
 __all__ = ['AvgMetric', 'AccumMetric', 'Recorder']
@@ -46,7 +46,7 @@ class AvgMetric:
     def accumulate(self, learn):
         "Add the batch's value times its size, kept on the device."
         n = _batch_size(learn.yb)
-        value = _metric_value(self.func, learn.pred, learn.yb, learn.loss.device) * n
+        value = _metric_value(self.func, _logits(learn.pred), learn.yb, learn.loss.device) * n
         self.total = value if self.total is None else self.total + value
         self.count += n
 
@@ -95,7 +95,7 @@ class AccumMetric:
 
     def accumulate(self, learn):
         "Keep the batch's predictions and (first) targets, detached, on the device."
-        self.preds.append(learn.pred.detach())
+        self.preds.append(_logits(learn.pred).detach())
         self.targs.append(learn.yb[0].detach())
 
     def reduce(self, sum_over, gather):
@@ -128,8 +128,9 @@ class _UpdateComputeMetric:
 
     def accumulate(self, learn):
         "Update it with the batch (moving it, if it is a module, to the predictions' device first)."
-        if isinstance(self.metric, nn.Module): self.metric.to(learn.pred.device)
-        self.metric.update(learn.pred, *learn.yb)
+        pred = _logits(learn.pred)
+        if isinstance(self.metric, nn.Module): self.metric.to(pred.device)
+        self.metric.update(pred, *learn.yb)
 
     def reduce(self, sum_over, gather):
         "Nothing: a torchmetrics object syncs its state over the processes itself when it computes."
@@ -308,10 +309,15 @@ class _GatherPreds(Callback):
         "Keep this batch's, on the device: all are read once, at the end."
         learn = self.learn
         if learn.pred is None: return   # cancelled before its prediction
-        self.preds.append(learn.pred)
+        pred = _output(learn.pred)   # a Hugging Face output: its logits, not its loss
+        self.preds.append(pred)
         if self.with_input: self.inputs.append(learn.xb)
         if learn.yb: self.targs.append(learn.yb)
-        if self.loss_of is not None and learn.yb: self.losses.append(self.loss_of(learn.pred, *learn.yb))
+        if self.loss_of is not None and learn.yb: self.losses.append(_per_row(self.loss_of(pred, *learn.yb)))
+
+def _per_row(losses):
+    "One loss per sample: the mean of each row of `losses` (multi-label: one loss per label, per sample)."
+    return losses.reshape(len(losses), -1).mean(1) if losses.ndim > 1 else losses
 
 def _per_sample(loss_func):
     "`loss_func` giving one loss per sample: `reduction='none'` if it takes it (torch's do), else per sample."
@@ -347,7 +353,6 @@ def _in_order(dl):
 
 def validate(self, dl=None):   # batches to evaluate (any iterable with a len); None: the validation set
     "Loss and metrics on `dl`, averaged per sample: `[valid_loss, *metrics]`."
-    _check_loss_func(self.loss_func)
     with self.no_logging(): self._do_validate(dl)
     if not self.recorder.valid_values:
         raise ValueError("validate found no batch with targets to compute the loss on")
@@ -358,7 +363,9 @@ def get_preds(self, dl=None,      # batches to predict (any iterable with a len)
               with_loss=False,    # also return the loss of each sample, last
               act=None):          # applied to the predictions, e.g. partial(torch.softmax, dim=-1)
     "`(preds, targs)` over `dl`, in dataset order, on the CPU; `targs` is None for unlabelled batches."
-    if with_loss: _check_loss_func(self.loss_func)
+    if with_loss and self.loss_func is None:
+        raise ValueError("get_preds(with_loss=True) needs a loss_func: the model's own loss is one number "
+                         "for a batch, not one per sample")
     gather = _GatherPreds(with_input, _per_sample(self.loss_func) if with_loss else None)
     dl = self.dls.valid if dl is None else dl
     with self.added_cbs(gather), self.no_logging(): self._do_validate(_in_order(dl))
