@@ -169,6 +169,9 @@ _SHAPE_NAMES = {'Symbol', 'Integer', 'True', 'False', 'positive', 'integer', 'no
                 'FloorToInt', 'CeilToInt', 'TruncToInt', 'ToFloat', 'Eq', 'Ne', 'Ge', 'Gt', 'Le', 'Lt',
                 'And', 'Or', 'Not'}
 _OPERATOR = re.compile(r'torch\.ops\.[a-z_][a-z0-9_]*\.[A-Za-z_]\w*(\.[A-Za-z_]\w*)?|_operator\.getitem')
+# what a guard (Python that torch runs) may hold: L['x'].size()[0] == L['y'].size()[0] for two inputs
+_GUARD_TOKEN = re.compile(r"\s+|L(\['\w+'\]|\[\d+\])+|\.(size|stride)\(\)\[\d+\]|\d+|and|or|not|"
+                          r"\*\*|//|[-+*%()]|[=!<>]=|[<>]")
 
 def _safe_shape(expr):
     "True if `expr`, which torch's loader evaluates (sympy.sympify), is arithmetic of numbers and symbols."
@@ -176,6 +179,10 @@ def _safe_shape(expr):
     tokens = _SHAPE_TOKEN.findall(expr)
     names = [t for t in tokens if t[0].isalpha() or t[0] == '_']
     return ''.join(tokens) == expr and all(n in _SHAPE_NAMES or _SYMBOL.fullmatch(n) for n in names)
+
+def _safe_guard(code):
+    "True if `code`, a guard torch runs as Python, only compares sizes and strides of the inputs."
+    return isinstance(code, str) and ''.join(m.group() for m in _GUARD_TOKEN.finditer(code)) == code
 
 def _entries(o):
     "Every (key, value, the dict holding them) of the dicts in the JSON document `o`, at any depth."
@@ -194,7 +201,7 @@ def _code_in(program):
               if k == 'target' and 'inputs' in d and not (isinstance(v, str) and _OPERATOR.fullmatch(v))]
     found += [f'the size name {k!r}' for k in program.get('range_constraints', {})
               if not _SYMBOL.fullmatch(k)]
-    return found + [f'the guard {g!r}' for g in program.get('guards_code', [])]
+    return found + [f'the guard {g!r}' for g in program.get('guards_code', []) if not _safe_guard(g)]
 
 def _open(file, data):
     "The zip archive in `data` (the bytes of `file`) and the name of its one root folder; checked members."
