@@ -687,9 +687,13 @@ def _set_rng_states(states):
     if 'cuda' in states and torch.cuda.is_available(): torch.cuda.set_rng_state_all(states['cuda'])
 
 def _plain_model(model):
-    "The module inside a data-parallel wrapper (DistributedDataParallel, DataParallel), or `model` itself."
+    "The module inside data-parallel wrappers (DistributedDataParallel, DataParallel) and torch.compile's."
     wrappers = (nn.parallel.DistributedDataParallel, nn.DataParallel)
-    return model.module if isinstance(model, wrappers) else model
+    while True:   # wrappers nest: torch.compile of a DistributedDataParallel, or the other way round
+        if isinstance(model, wrappers): model = model.module
+        # torch.compile's OptimizedModule holds the module it compiles as `_orig_mod` (its keys' prefix)
+        elif isinstance(getattr(model, '_orig_mod', None), nn.Module): model = model._orig_mod
+        else: return model
 
 def _digest(o, h):
     "Hash `o` into `h`: a tensor's dtype, shape and bytes; a container's items; anything else, its repr."

@@ -4,7 +4,7 @@
 
 # %% ../nbs/03c_metrics.ipynb #19cbdcbb
 from __future__ import annotations
-import copy, inspect, math, numbers, warnings
+import copy, inspect, math, numbers, time, warnings
 from functools import partial
 import torch
 from torch import nn
@@ -151,8 +151,10 @@ def _as_metric(m):
 class Recorder(Callback):
     "Records lrs, smoothed training losses, per-epoch `values` (train/valid loss, metrics), scheduled `hps`."
     order = 50
-    def __init__(self, beta=0.98):   # weight of the past in the smoothed loss
+    def __init__(self, beta=0.98,       # weight of the past in the smoothed loss
+                 throughput=False):     # a `samples/s` column in the table (`throughput` is kept either way)
         self.beta = beta
+        self.show_throughput = throughput   # whether the table (and `values`) has the samples/s column
         self.before_fit()
         self.train_loss, self.valid_values = None, []
 
@@ -160,11 +162,14 @@ class Recorder(Callback):
     def metric_names(self):
         "Column names of the per-epoch table."
         names = [_as_metric(m).name for m in (self.learn.metrics if self.learn else [])]
-        return ['epoch', 'train_loss', 'valid_loss'] + names + ['time']
+        throughput = ['samples/s'] if self.show_throughput else []
+        return ['epoch', 'train_loss', 'valid_loss'] + names + throughput + ['time']
 
     def before_fit(self):
         "Start empty: what is recorded is this fit's."
         self.lrs, self.values, self.hps, self.iters = [], [], {}, []
+        self.throughput = []      # training samples per second of each epoch (None: training cancelled)
+        self._train_time = None   # seconds of this epoch's training stage, once it ended
         self._pending, self._raw, self._bs, self._losses, self._avg = [], [], [], [], 0.
         self._valid_sum, self._valid_n = None, 0
         self._said_nan = False   # the warning about a non-finite training loss: once a fit
@@ -174,8 +179,9 @@ class Recorder(Callback):
         self.train_loss, self.valid_values = None, []
 
     def before_train(self):
-        "Remember where this epoch's training batches start."
+        "Remember where this epoch's training batches start, and when."
         self._epoch_start = len(self._bs)
+        self._train_start = time.perf_counter()
 
     def before_validate(self):
         "The metrics of this validation, as metric objects, reset."
@@ -225,7 +231,8 @@ class Recorder(Callback):
 
     def after_train(self):
         "The epoch's training loss, per sample."
-        self._read_losses()
+        self._read_losses()   # the epoch's one sync: the clock stops once the device has done the last loss
+        self._train_time = time.perf_counter() - self._train_start
         raw, bs = self._raw[self._epoch_start:], self._bs[self._epoch_start:]
         self.train_loss = sum(l * n for l, n in zip(raw, bs)) / sum(bs) if bs else None
         if self.train_loss is not None and not math.isfinite(self.train_loss): self._say_nan(raw)
@@ -257,9 +264,14 @@ class Recorder(Callback):
         self._valid_sum, self._valid_n = None, 0
 
     def after_epoch(self):
-        "One row of `values` for the epoch (None where there was nothing to average)."
+        "One row of `values` for the epoch (None where there was nothing to average); the epoch's throughput."
         valid = self.valid_values or [None] * (1 + len(self.learn.metrics))
-        self.values.append([self.train_loss] + valid)
+        seconds = self._train_time   # None: the epoch was cancelled before its training ended
+        self.throughput.append(sum(self._bs[self._epoch_start:]) / seconds if seconds else None)
+        self._train_time = None
+        row = [self.train_loss] + valid
+        if self.show_throughput: row.append(self.throughput[-1])
+        self.values.append(row)
         self.iters.append(len(self._bs))   # training batches so far: where this epoch's row sits on plot_loss
 
     def plot_loss(self, skip_start=5,      # leave out the first batches, whose loss is far above the rest
