@@ -151,7 +151,7 @@ def _act_stats(with_hist, module, input, output):
 # %% ../nbs/09_hooks.ipynb #a1273045
 class ActivationStats(Callback):
     "Record each layer's output mean, std and near-zero share (and histogram) at training batches."
-    order = -20         # before the other callbacks' before_batch: the hooks are on before the model runs
+    order = -20         # early, as in fastai
     run_valid = False   # training batches only: validate and get_preds run no hook
 
     def __init__(self, modules=None,    # the modules whose outputs to watch; None: each layer with parameters
@@ -187,8 +187,9 @@ class ActivationStats(Callback):
         self._remove()
         ran = [s for s in stored if s is not None]
         if not ran: return   # cancelled before the forward pass
-        nan = torch.full_like(ran[0], math.nan)   # for a layer this batch did not run
-        self._pending.append(torch.stack([nan if s is None else s for s in stored]))
+        if len(ran) < len(stored):   # a layer this batch did not run: NaN
+            stored = [torch.full_like(ran[0], math.nan) if s is None else s for s in stored]
+        self._pending.append(torch.stack(stored))
         self.iters.append(self.train_iter - 1)   # train_iter counts this batch already
 
     def after_fit(self):
@@ -360,18 +361,26 @@ def lsuv_init(learn,            # a Learner: its model, and a batch of its DataL
     model = learn.model
     if xb is None: xb = _split_batch(learn.dls.one_batch(), getattr(learn.dls, 'n_inp', None))[0]
     xb = to_device(tuple(xb) if isinstance(xb, (tuple, list)) else (xb,), _model_device(model))
-    buffers = {name: b.clone() for name, b in model.named_buffers()}   # batch norm's running stats
+    # put back afterwards: the buffers (batch norm's running stats) always, the weights too after an error
+    saved = {name: t.clone() for name, t in (*model.named_parameters(), *model.named_buffers())}
     training = model.training
     model.train()
     try:
         with torch.no_grad():
             for name, m in model.named_modules():
                 if isinstance(m, _INIT_TYPES): _lsuv_layer(model, xb, name, m, tol, max_iters)
+    except BaseException:
+        _put_back(model.named_parameters(), saved)
+        raise
     finally:
         model.train(training)
-        with torch.no_grad():
-            for name, b in model.named_buffers(): b.copy_(buffers[name])
+        _put_back(model.named_buffers(), saved)
     return model
+
+def _put_back(named_tensors, saved):
+    "Copy the `saved` values back into the tensors of `named_tensors`, in place."
+    with torch.no_grad():
+        for name, t in named_tensors: t.copy_(saved[name])
 
 # %% ../nbs/09_hooks.ipynb #d5a06f33
 def _shape(module, input, output):
@@ -395,16 +404,15 @@ def _trainable(params):
     n = sum(p.requires_grad for p in params)
     return 'True' if n == len(params) else 'False' if n == 0 else 'partly'
 
-class _Table(str):
-    "A text table (`print` shows it) that Jupyter shows as an HTML table."
-    def __new__(cls, head, rows, foot):
-        widths = [max(len(row[c]) for row in [head] + rows) for c in range(len(head))]
-        line = lambda row: '  '.join(v.ljust(w) for v, w in zip(row, widths)).rstrip()
-        rule = '-' * len(line(head))
-        table = super().__new__(cls, '\n'.join([line(head), rule, *map(line, rows), rule, *foot]))
-        table.head, table.rows, table.foot = head, rows, foot
-        return table
+def _text_table(head, rows, foot):
+    "Columns padded to their widest cell, a rule under the head and above the foot's lines."
+    widths = [max(len(row[c]) for row in [head] + rows) for c in range(len(head))]
+    line = lambda row: '  '.join(v.ljust(w) for v, w in zip(row, widths)).rstrip()
+    rule = '-' * len(line(head))
+    return '\n'.join([line(head), rule, *map(line, rows), rule, *foot])
 
+class _Table(str):
+    "A text table (`print` shows it) that Jupyter shows as an HTML table; `head`, `rows`, `foot`: its cells."
     def __repr__(self): return str(self)
 
     def _repr_html_(self):
@@ -431,6 +439,9 @@ def summary(self):
     total, trainable = sum(p.numel() for p in params), sum(p.numel() for p in params if p.requires_grad)
     foot = [f'Input shape: {" x ".join(str(d) for d in xb[0].shape)}', f'Total parameters: {total:,}',
             f'Trainable parameters: {trainable:,}', f'Non-trainable parameters: {total - trainable:,}']
-    return _Table(['Layer (type)', 'Output shape', 'Parameters', 'Trainable'], rows, foot)
+    head = ['Layer (type)', 'Output shape', 'Parameters', 'Trainable']
+    table = _Table(_text_table(head, rows, foot))
+    table.head, table.rows, table.foot = head, rows, foot
+    return table
 
 Learner.summary = summary   # added by 09_hooks
