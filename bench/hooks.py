@@ -8,8 +8,9 @@ an epoch), SGD with momentum 0.9, `fit_one_cycle(epochs, 0.1)`, validating on th
 Variants: no ActivationStats; ActivationStats() (every training batch, the 9 layers with parameters);
 with_hist=True; every=10; every=50. Timed: making the Learner, the fit, and reading the stats (`stats`),
 from the same initial weights, in CPU seconds of this process (`time.process_time`: on a machine shared with
-other jobs, their load slows the wall clock far more than this count). Variants alternate in a rotating order,
-round 0 is a warm-up; the table gives medians and the fastest run, and each over the same without
+other jobs, their load slows the wall clock far more than this count). Each variant runs in pairs with the fit
+without it, back to back, the order alternating, the variants in a rotating order (round 0 is a warm-up); the
+table gives each variant's median time, and the median and quartiles of its time over its pair's fit without
 ActivationStats.
 """
 import argparse, os, platform, re, statistics, time, warnings
@@ -70,26 +71,35 @@ def main():
     dls = make_dls(torch.device(args.device))
     torch.manual_seed(0)
     weights = simple_cnn().state_dict()
-    names = list(VARIANTS)
-    times, recorded = {name: [] for name in names}, {}
+    names = [name for name in VARIANTS if name != 'none']
+    ratios, times, recorded = {name: [] for name in names}, {name: [] for name in VARIANTS}, {}
+    def timed(name):
+        start = time.process_time()
+        recorded[name] = run(dls, weights, VARIANTS[name], args.epochs)
+        return time.process_time() - start
     for r in range(args.repeats + 1):   # round 0 warms up and is not counted
         for name in names[r % len(names):] + names[:r % len(names)]:
-            start = time.process_time()
-            recorded[name] = run(dls, weights, VARIANTS[name], args.epochs)
-            if r: times[name].append(time.process_time() - start)
-    base, fastest = statistics.median(times['none']), min(times['none'])
+            # a pair, the fit without ActivationStats and with it, back to back (in turn first): what the
+            # machine's other jobs take from this process changes slowly, and about equally for both
+            pair = ('none', name) if r % 2 else (name, 'none')
+            t = {v: timed(v) for v in pair}
+            if not r: continue
+            ratios[name].append(t[name] / t['none'])
+            for v in pair: times[v].append(t[v])
     n_batches = args.epochs * len(dls.train)
     print(f"**simple_cnn() on {len(dls.train_ds):,} digits, bs 64, {args.epochs} epochs of fit_one_cycle "
           f"({n_batches} training batches), on {args.device}**\n")
-    print("| variant | batches recorded | CPU seconds, median | × without | fastest | × without |")
-    print("|---|---|---|---|---|---|")
+    print("| variant | batches recorded | CPU seconds, median | × without: median of pairs | quartiles |")
+    print("|---|---|---|---|---|")
+    print(f"| none | 0 | {statistics.median(times['none']):.3f} | 1 | |")
     for name in names:
-        med, low = statistics.median(times[name]), min(times[name])
-        print(f"| {name} | {recorded[name]} | {med:.3f} | {med / base:.3f} | {low:.3f} "
-              f"| {low / fastest:.3f} |")
+        q1, _, q3 = statistics.quantiles(ratios[name], n=4) if len(ratios[name]) > 1 else ratios[name] * 3
+        print(f"| {name} | {recorded[name]} | {statistics.median(times[name]):.3f} | "
+              f"{statistics.median(ratios[name]):.3f} | {q1:.3f} to {q3:.3f} |")
     command = (f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', '(unset)')} python bench/hooks.py "
                f"--repeats {args.repeats} --epochs {args.epochs} --device {args.device} "
                f"--threads {args.threads}")
-    print(f"\nMachine: {machine()}. Medians of {args.repeats} alternated repeats. Command: `{command}`.")
+    print(f"\nMachine: {machine()}. {args.repeats} pairs per variant, in a rotating order. "
+          f"Command: `{command}`.")
 
 if __name__ == '__main__': main()
