@@ -10,7 +10,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from . import (core, data, loss, training, callbacks, training_callbacks, anneal, lrfind, tracker,
-                      fp16, distributed, inference)
+                      fp16, distributed, hooks, inference)
 from .core import *
 from .data import *
 from .loss import *
@@ -22,9 +22,10 @@ from .lrfind import *
 from .tracker import *
 from .fp16 import *
 from .distributed import *
+from .hooks import *
 from .inference import *
 
 _modules = [core, data, loss, training, callbacks, training_callbacks, anneal, lrfind, tracker, fp16,
-            distributed, inference]
+            distributed, hooks, inference]
 # each name once
 __all__ = list(dict.fromkeys(['torch', 'nn', 'F'] + [name for m in _modules for name in m.__all__]))
