@@ -411,7 +411,10 @@ class Learner:
         self._cb_states = {}      # the callbacks' saved states, given to them once a resumed fit started
         self._update_handlers()
         defaults = _default_cbs() if self.default_cbs is None else self.default_cbs
-        self.add_cbs([cb() for cb in defaults] + _as_list(cbs))
+        given = _as_list(cbs)
+        # a callback given of a default's class takes its place: `cbs=Recorder(...)` is the one Recorder
+        defaults = [c for c in defaults if not any(cb is c or isinstance(cb, c) for cb in given)]
+        self.add_cbs([cb() for cb in defaults] + given)
 
     # --- callbacks
     def add_cb(self, cb):
