@@ -149,6 +149,12 @@ def _act_stats(with_hist, module, input, output):
     return values   # not read here: no device sync
 
 # %% ../nbs/09_hooks.ipynb #a1273045
+def _refuse_compiled(every):
+    "The ValueError for `every` with a model that `torch.compile` wrapped (its `_orig_mod`)."
+    raise ValueError(f"ActivationStats: every={every} with a compiled model: torch.compile does not see "
+                     "hooks put on or taken off between batches, so its graph would run the recorded batches "
+                     "without them. Use every=None (hooks on every batch) or fit without compiling.")
+
 class ActivationStats(Callback):
     "Record each layer's output mean, std and near-zero share (and histogram) at training batches."
     order = -20         # early, as in fastai
@@ -178,6 +184,7 @@ class ActivationStats(Callback):
     def before_batch(self):
         "Hook the layers if this batch is recorded (the others run without hooks)."
         if self.train_iter % (self.every or 1) == 0:
+            if self.every is not None and hasattr(self.model, '_orig_mod'): _refuse_compiled(self.every)
             self.hooks = Hooks(self.layers, partial(_act_stats, self.with_hist))
 
     def after_batch(self):
@@ -191,6 +198,14 @@ class ActivationStats(Callback):
             stored = [torch.full_like(ran[0], math.nan) if s is None else s for s in stored]
         self._pending.append(torch.stack(stored))
         self.iters.append(self.train_iter - 1)   # train_iter counts this batch already
+
+    def after_train(self):
+        "No hook in validation: a cancelled training stage skipped its last batch's after_batch."
+        self._remove()
+
+    def after_epoch(self):
+        "No hook into the next epoch: a cancelled epoch skipped after_batch and after_train."
+        self._remove()
 
     def after_fit(self):
         "Read the fit's stats from the device: once."
@@ -276,6 +291,11 @@ class ActivationStats(Callback):
         return ax
 
 # %% ../nbs/09_hooks.ipynb #fb5eeabe
+def _check_finite(name, value):
+    "`value` as a plain number if a finite one; else a ValueError naming `name` and `value`."
+    try: return check_number(name, value, low=-math.inf)
+    except ValueError: raise ValueError(f"{name} must be a finite number, got {value!r}") from None
+
 class GeneralRelu(nn.Module):
     "A ReLU, leaky with slope `leak`, shifted down by `sub`, capped at `maxv` (None: no leak, shift or cap)."
     def __init__(self, leak=None,   # the slope for x < 0
@@ -283,7 +303,7 @@ class GeneralRelu(nn.Module):
                  maxv=None):        # the largest output
         super().__init__()
         for name, value in (('leak', leak), ('sub', sub), ('maxv', maxv)):
-            if value is not None: check_number(name, value, low=-math.inf)
+            if value is not None: _check_finite(name, value)
         self.leak, self.sub, self.maxv = leak, sub, maxv
 
     def forward(self, x):
@@ -330,6 +350,11 @@ def _model_device(model):
     for t in (*model.parameters(), *model.buffers()): return t.device
     return torch.device('cpu')
 
+def _first_inputs(dls):
+    "One training batch's inputs, drawn without moving torch's random state: the next fit shuffles alike."
+    with torch.random.fork_rng(devices=[]): b = dls.one_batch()   # its shuffle draws on the CPU generator
+    return _split_batch(b, getattr(dls, 'n_inp', None))[0]
+
 def _mean_std(module, input, output):
     "A hook function: the output's mean and std."
     std, mean = torch.std_mean(output.float())
@@ -359,7 +384,7 @@ def lsuv_init(learn,            # a Learner: its model, and a batch of its DataL
     "LSUV: rescale each conv and linear layer, first to last, until its output on `xb` has mean 0 and std 1."
     tol, max_iters = check_number('tol', tol, low_open=True), check_int('max_iters', max_iters, low=1)
     model = learn.model
-    if xb is None: xb = _split_batch(learn.dls.one_batch(), getattr(learn.dls, 'n_inp', None))[0]
+    if xb is None: xb = _first_inputs(learn.dls)
     xb = to_device(tuple(xb) if isinstance(xb, (tuple, list)) else (xb,), _model_device(model))
     # put back afterwards: the buffers (batch norm's running stats) always, the weights too after an error
     saved = {name: t.clone() for name, t in (*model.named_parameters(), *model.named_buffers())}
@@ -425,7 +450,7 @@ class _Table(str):
 def summary(self):
     "A table of the model's layers: output shape on one training batch, parameters, trainable; the totals."
     model = self.model
-    xb = _split_batch(self.dls.one_batch(), getattr(self.dls, 'n_inp', None))[0]
+    xb = _first_inputs(self.dls)
     xb = to_device(xb, _model_device(model))
     layers = _layer_rows(model)
     training = model.training
