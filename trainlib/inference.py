@@ -168,7 +168,10 @@ _SHAPE_NAMES = {'Symbol', 'Integer', 'True', 'False', 'positive', 'integer', 'no
                 'Max', 'Min', 'Abs', 'Mod', 'PythonMod', 'FloorDiv', 'CeilDiv', 'CleanDiv', 'IntTrueDiv',
                 'FloorToInt', 'CeilToInt', 'TruncToInt', 'ToFloat', 'Eq', 'Ne', 'Ge', 'Gt', 'Le', 'Lt',
                 'And', 'Or', 'Not'}
-_OPERATOR = re.compile(r'torch\.ops\.[a-z_][a-z0-9_]*\.[A-Za-z_]\w*(\.[A-Za-z_]\w*)?|_operator\.getitem')
+# the operators a graph may call: ATen's (the namespace torch.export writes) and the getitem of their outputs;
+# not the ATen operators that reach outside the tensors (a file read into a tensor, a print)
+_OPERATOR = re.compile(r'torch\.ops\.aten\.([A-Za-z_]\w*)(\.[A-Za-z_]\w*)?|_operator\.getitem')
+_DENIED_OPS = {'from_file', '_print'}
 # what a guard (Python that torch runs) may hold: L['x'].size()[0] == L['y'].size()[0] for two inputs
 _GUARD_TOKEN = re.compile(r"\s+|L(\['\w+'\]|\[\d+\])+|\.(size|stride)\(\)\[\d+\]|\d+|and|or|not|"
                           r"\*\*|//|[-+*%()]|[=!<>]=|[<>]")
@@ -184,6 +187,17 @@ def _safe_guard(code):
     "True if `code`, a guard torch runs as Python, only compares sizes and strides of the inputs."
     return isinstance(code, str) and ''.join(m.group() for m in _GUARD_TOKEN.finditer(code)) == code
 
+def _allowed_op(name):
+    "Whether `name`, an operator's name in the graph's JSON, is one of ATen's (but `_DENIED_OPS`) or getitem."
+    found = _OPERATOR.fullmatch(name) if isinstance(name, str) else None
+    return found is not None and found.group(1) not in _DENIED_OPS
+
+def _allowed_call(target):
+    "Whether the loaded graph may call `target`: an ATen operator (but `_DENIED_OPS`), or getitem."
+    if target is operator.getitem: return True
+    return (isinstance(target, torch._ops.OpOverload) and target.namespace == 'aten'
+            and target._opname not in _DENIED_OPS)
+
 def _entries(o):
     "Every (key, value, the dict holding them) of the dicts in the JSON document `o`, at any depth."
     if isinstance(o, dict):
@@ -198,7 +212,7 @@ def _code_in(program):
     found = [f'the shape expression {v!r}' for k, v, _ in _entries(program)
              if k == 'expr_str' and not _safe_shape(v)]
     found += [f'the operator {v!r}' for k, v, d in _entries(program)
-              if k == 'target' and 'inputs' in d and not (isinstance(v, str) and _OPERATOR.fullmatch(v))]
+              if k == 'target' and 'inputs' in d and not _allowed_op(v)]
     found += [f'the size name {k!r}' for k in program.get('range_constraints', {})
               if not _SYMBOL.fullmatch(k)]
     return found + [f'the guard {g!r}' for g in program.get('guards_code', []) if not _safe_guard(g)]
@@ -260,14 +274,13 @@ def _check_safe(archive, root, file):
                          f"{'; '.join(found[:3])}; refused, nothing was loaded")
 
 def _check_calls(program, file):
-    "Every call in the loaded graph is a torch operator (or the getitem of its outputs), before any runs."
-    ops = (torch._ops.OpOverload, torch._ops.HigherOrderOperator)
+    "Every call in the loaded graph is an ATen operator (or the getitem of its outputs), before any runs."
     for module in program.graph_module.modules():
         for node in getattr(module, 'graph', torch.fx.Graph()).nodes:
             if node.op in ('placeholder', 'output', 'get_attr'): continue
-            is_op = isinstance(node.target, ops) or node.target is operator.getitem
-            if node.op != 'call_function' or not is_op:
-                raise ValueError(f"{file} calls {node.target!r}, which is not a torch operator: refused")
+            if node.op != 'call_function' or not _allowed_call(node.target):
+                raise ValueError(f"{file} calls {node.target!r}, which is not an ATen operator it allows: "
+                                 "refused")
 
 # %% ../nbs/10_inference.ipynb #10000015
 class InferenceLearner:
@@ -353,6 +366,13 @@ def _paired(averaged, model):
     others = [(a, m) for a, m in pairs if not a.is_floating_point()]
     return ([a for a, _ in floats], [m for _, m in floats]), others
 
+def _fingerprint(model):
+    "The norm of each float weight and buffer of `model`, as float64 bits: computed on the device, no sync."
+    tensors = [t.detach() for t in itertools.chain(model.parameters(), model.buffers())
+               if t.is_floating_point()]
+    norms = [n.double() for n in torch._foreach_norm(tensors)] if tensors else []
+    return torch.stack(norms).view(torch.int64) if norms else torch.zeros(0, dtype=torch.int64)
+
 class EMACallback(Callback):
     "An exponential moving average of the weights, `learn.ema_model`, updated each step; validates with it."
     order = 0
@@ -366,12 +386,14 @@ class EMACallback(Callback):
         self.validate_with_ema = validate_with_ema
         self.count = 0      # steps averaged (AveragedModel's n_averaged, on the device: reading it is a sync)
         self._live = None   # the Learner's own model while a validation runs on the average
+        self._weights = None   # the weights' fingerprint when the fit that made the average ended
 
     def before_fit(self):
         "A new average, from the model as the fit begins (a resumed fit then loads its own); not in lr_find."
         self.run = not _in_lr_find(self.learn)
         if not self.run: return
         self._put_back()
+        self._weights = None   # in a fit, the average follows the weights
         model = _plain_model(self.learn.model)
         self.learn.ema_model = AveragedModel(model, use_buffers=True).eval()
         self.count = 0
@@ -393,8 +415,20 @@ class EMACallback(Callback):
         self.count += 1
 
     def averaged_model(self):
-        "The averaged module that validation, `get_preds` and `export` use now (None: not yet, or not asked)."
-        return self.learn.ema_model.module if self.validate_with_ema and self.count else None
+        "The averaged module that `get_preds` and `export` use now (None: none yet, not asked, stale)."
+        if not (self.validate_with_ema and self.count): return None
+        if self._weights is not None and not self._same_weights():
+            warnings.warn("EMACallback: the model's weights changed since the fit that averaged them ended "
+                          "(learn.load?): validate, get_preds and export use the weights, not the stale "
+                          "average; a fit makes a new one (a fit resuming a checkpoint takes back its "
+                          "average)", stacklevel=2)
+            return None
+        return self.learn.ema_model.module
+
+    def _same_weights(self):
+        "Whether the model's weights are those the average was last updated with (their norms: one sync)."
+        now, then = _fingerprint(_plain_model(self.learn.model)), self._weights
+        return now.shape == then.shape and bool((now.to(then.device) == then).all())
 
     def before_validate(self):
         "Validate with the average (in `validate` and `get_preds` too) once it holds a step."
@@ -406,9 +440,24 @@ class EMACallback(Callback):
         "The Learner's own model again."
         self._put_back()
 
-    def cleanup_fit(self):
-        "The Learner's own model, however the fit ended."
+    def before_train(self):
+        "Train the Learner's own model (an epoch cancelled in validation skipped after_validate)."
         self._put_back()
+
+    def after_epoch(self):
+        "The Learner's own model after each epoch, however its validation ended."
+        self._put_back()
+
+    def after_fit(self):
+        "Note the weights the average was last updated with (before a tracker's after_fit loads others)."
+        self._put_back()
+        if self.run: self._weights = _fingerprint(_plain_model(self.learn.model))
+
+    def cleanup_fit(self):
+        "The Learner's own model, however the fit ended (and the weights noted, if after_fit did not run)."
+        self._put_back()
+        if self._weights is None and self.count:
+            self._weights = _fingerprint(_plain_model(self.learn.model))
 
     def _put_back(self):
         if self._live is not None: self.learn.model, self._live = self._live, None
