@@ -5,6 +5,7 @@
 # %% ../nbs/08_distributed.ipynb #a90b3b45
 from __future__ import annotations
 import atexit, math, os, warnings
+from datetime import timedelta
 from contextlib import contextmanager
 from functools import partial
 import torch
@@ -28,6 +29,18 @@ def _launched():
     return all(k in os.environ for k in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT'))
 
 # %% ../nbs/08_distributed.ipynb #cf9a26ee
+_TIMEOUT_VAR = 'TRAINLIB_DIST_TIMEOUT'   # seconds a collective waits for the other ranks before it fails
+
+def _timeout():
+    "The collectives' timeout, from TRAINLIB_DIST_TIMEOUT (seconds); None: torch's (30 min gloo, 10 NCCL)."
+    value = os.environ.get(_TIMEOUT_VAR)
+    if value is None: return None
+    try: seconds = float(value)
+    except ValueError: seconds = math.nan
+    if not 0 < seconds < math.inf:
+        raise ValueError(f"{_TIMEOUT_VAR} must be a number of seconds > 0, got {value!r}")
+    return timedelta(seconds=seconds)
+
 def setup_distrib(backend=None):   # 'gloo', 'nccl', ...; None: 'nccl' when CUDA is available, else 'gloo'
     "Join the process group torchrun describes; return this rank's device (a no-op outside torchrun)."
     if backend is not None and not isinstance(backend, str):
@@ -38,17 +51,19 @@ def setup_distrib(backend=None):   # 'gloo', 'nccl', ...; None: 'nccl' when CUDA
     if backend == 'nccl' and not torch.cuda.is_available():
         raise ValueError("backend 'nccl' needs CUDA, and torch.cuda.is_available() is False: "
                          "use backend='gloo'")
+    timeout = _timeout()   # read (and checked) before joining
     device = torch.device('cpu')
     if backend == 'nccl':   # one GPU per process: LOCAL_RANK is this process's index on its machine
         device = torch.device('cuda', int(os.environ.get('LOCAL_RANK', 0)))
         torch.cuda.set_device(device)
-    # reads RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT
-    if not dist.is_initialized(): dist.init_process_group(backend)
+    # reads RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT; the timeout bounds every collective of the group
+    if not dist.is_initialized(): dist.init_process_group(backend, timeout=timeout)
     return device
 
 def teardown_distrib():
     "Leave the process group, if this process is in one."
     if _distributed(): dist.destroy_process_group()
+
 
 # %% ../nbs/08_distributed.ipynb #a065bc85
 def _shard(idxs, rank, world, pad):
@@ -137,13 +152,13 @@ def _same_lengths(dls, device):
     "Raise on every rank if the ranks' sets differ in length: one small all_gather, at the start of a fit."
     mine = torch.tensor([_n_items(dls.train), _n_items(dls.valid)], device=device)
     parts = [torch.empty_like(mine) for _ in range(dist.get_world_size())]
-    dist.all_gather(parts, mine)
+    _named("the all_gather of the data sets' lengths (the start of a fit)", dist.all_gather, parts, mine)
     _check_lengths(torch.stack(parts).tolist())   # a host sync, once per fit
 
 def _same_seed(device):
     "A seed from the global torch generator on every rank (keeping their streams aligned); rank 0's for all."
     seed = torch.randint(0, 2**62, (1,)).to(device)
-    dist.broadcast(seed, src=0)
+    _named("the broadcast of rank 0's shuffling seed (the start of a fit)", dist.broadcast, seed, src=0)
     return int(seed)
 
 def _shard_dls(dls, rank, world, seed):
@@ -164,17 +179,41 @@ def _to_sync_bn(model):
     for parent, name, child in replaced: setattr(parent, name, nn.SyncBatchNorm.convert_sync_batchnorm(child))
     return replaced
 
+def _collective_error(what, e):
+    "The error for collective `what` that failed with `e`: this rank, the operation, and what to look at."
+    return RuntimeError(f"rank {rank_distrib()} of {num_distrib()}: {what} did not complete: another "
+                        f"rank skipped it, failed, or did not reach it within the timeout "
+                        f"({_TIMEOUT_VAR} sets it, in seconds). {type(e).__name__}: {e}")
+
+def _named(what, collective, *args, **kwargs):
+    "Run `collective(*args, **kwargs)`; if it fails (a timeout, a rank gone), raise an error naming `what`."
+    try: return collective(*args, **kwargs)
+    except RuntimeError as e: raise _collective_error(what, e) from e
+
 def _sum_over(t, device):
     "`t` summed over every rank, as a new tensor on `device` (the process group's: the GPU under NCCL)."
     t = t.to(device, copy=True)
-    dist.all_reduce(t)
+    _named("the all-reduce of the validation's sums (loss, metrics)", dist.all_reduce, t)
     return t
 
 def _gather(o):
     "Every rank's `o`, in rank order (pickled through the group: for a validation's predictions, once)."
     parts = [None] * dist.get_world_size()
-    dist.all_gather_object(parts, o)
+    _named("the all_gather of the validation's predictions", dist.all_gather_object, parts, o)
     return parts
+
+def _grad_all_reduce(trainer, bucket):
+    "DDP's communication hook: the ranks' mean of one bucket of gradients, counted; named if it fails."
+    trainer.grad_syncs += 1
+    grads = bucket.buffer().div_(trainer.world)
+    return dist.all_reduce(grads, async_op=True).get_future().then(partial(_grad_done, trainer.learn))
+
+def _grad_done(learn, future):
+    "The bucket's mean, or the error of a gradient all-reduce that failed, naming the batch."
+    try: return future.value()[0]
+    except RuntimeError as e:
+        raise _collective_error(f"DDP's gradient all-reduce (training batch {learn.iter} of epoch "
+                                f"{learn.epoch})", e) from e
 
 # %% ../nbs/08_distributed.ipynb #1716c026
 class DistributedTrainer(Callback):
@@ -188,6 +227,7 @@ class DistributedTrainer(Callback):
         self.plain_dls = None    # the Learner's own DataLoaders, put back after the fit
         self.sync_bns = []       # (parent, name, batch norm) replaced by SyncBatchNorm for the fit
         self.work = None         # the all-reduce of this batch's loss, started in after_loss
+        self.grad_syncs = 0      # gradient all-reduces (one per DDP bucket) in this fit
         self.finished = False    # after_fit ran: the fit ended normally, and every rank reaches its end
 
     def before_fit(self):
@@ -199,8 +239,9 @@ class DistributedTrainer(Callback):
                           "without DistributedDataParallel: run the script under torchrun and fit inside "
                           "`with learn.distrib_ctx():` (or call setup_distrib() first)", stacklevel=4)
             return
-        self.finished = False
+        self.finished, self.grad_syncs = False, 0
         learn, rank, world = self.learn, rank_distrib(), num_distrib()
+        self.world = world
         device = _rank_device(learn)
         _same_lengths(learn.dls, device)   # before any other collective: all ranks raise, none waits
         self.plain_dls = learn.dls
@@ -214,6 +255,8 @@ class DistributedTrainer(Callback):
         # (fine_tune unfreezes between fits)
         device_ids = [device.index] if device.type == 'cuda' else None
         self.ddp = DistributedDataParallel(learn.model, device_ids=device_ids)
+        # DDP's mean over the ranks, as its own hook computes it, but counted and named if it fails
+        self.ddp.register_comm_hook(self, _grad_all_reduce)
 
     def before_train(self):
         "Train through DistributedDataParallel: its backward averages the gradients over the ranks."
@@ -234,7 +277,7 @@ class DistributedTrainer(Callback):
         "The batch's loss averaged over the ranks (weighted by batch size): all record and decide the same."
         if self.work is None: return   # no loss this batch
         # on the CPU the sum is ready after this; on CUDA it is queued on the stream (no host sync)
-        self.work.wait()
+        _named(f"the all-reduce of training batch {self.learn.iter}'s loss", self.work.wait)
         self.work = None
         self.learn.loss = (self.sums[0] / self.sums[1]).to(self.learn.loss.dtype)
 
@@ -243,7 +286,8 @@ class DistributedTrainer(Callback):
         self.learn.model = self.ddp.module
         # DDP sends rank 0's buffers (batch norms' running statistics) at each forward: the last forward's
         # updates were each rank's own
-        for buffer in self.ddp.module.buffers(): dist.broadcast(buffer, src=0)
+        for buffer in self.ddp.module.buffers():
+            _named("the broadcast of rank 0's buffers (after training)", dist.broadcast, buffer, src=0)
 
     def after_validate(self):
         "Reduce the validation loss and metrics over the ranks (real samples) before the Recorder reads them."
@@ -258,18 +302,20 @@ class DistributedTrainer(Callback):
 
     def after_fit(self):
         "Wait for rank 0's saves; restore the plain model and DataLoaders (before the trackers' after_fit)."
-        dist.barrier()   # every save of the epochs is written before a SaveModelCallback loads the best model
+        # every save of the epochs is written before a SaveModelCallback loads the best model
+        _named("the barrier at the end of the fit", dist.barrier)
         self.finished = True
         self._restore()
 
     def cleanup_fit(self):
         "Put them back however the fit ended; after a normal end, wait for what rank 0 saved in after_fit."
         self._restore()
-        if self.finished: dist.barrier()
+        if self.finished: _named("the barrier after the fit (rank 0's last saves)", dist.barrier)
         self.finished = False
 
     def _restore(self):
-        if self.work is not None: self.work.wait()   # a fit stopped between after_loss and after_batch
+        # a fit stopped between after_loss and after_batch
+        if self.work is not None: _named("the all-reduce of the last batch's loss", self.work.wait)
         self.work = None
         if self.ddp is not None: self.learn.model = self.ddp.module
         if self.plain_dls is not None: self.learn.dls = self.plain_dls
