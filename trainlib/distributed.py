@@ -66,25 +66,48 @@ def teardown_distrib():
 
 
 # %% ../nbs/08_distributed.ipynb #a065bc85
-def _shard(idxs, rank, world, pad):
-    "Rank `rank`'s share of `idxs`: every `world`-th from `rank`; `pad` repeats the first for equal shares."
-    if pad and len(idxs) % world:
-        idxs = idxs.repeat(math.ceil(world / len(idxs)) + 1)[:math.ceil(len(idxs) / world) * world]
-    return idxs[rank::world]
+def _train_share(idxs, rank, world, bs, drop_last):
+    "Rank `rank`'s training order: every `world`-th of `idxs`; a stand-in item if it would run a batch short."
+    global_bs = bs * world
+    if drop_last: idxs = idxs[:len(idxs) // global_bs * global_bs]   # the global batches that are whole
+    share = idxs[rank::world]
+    # the last global batch may hold fewer items than ranks: those without one take a stand-in (weighed 0)
+    if math.ceil(len(share) / bs) < math.ceil(len(idxs) / global_bs): share = torch.cat([share, idxs[:1]])
+    return share
+
+def _last_batch(n, rank, world, bs, drop_last):
+    "(this rank's real items, all ranks') in the last training batch if the ranks' parts differ; else None."
+    short = 0 if drop_last else n % (bs * world)
+    if short % world == 0: return None   # whole, or split evenly: every rank's loss weighs the same
+    return max(0, math.ceil((short - rank) / world)), short
+
+def _block(n, rank, world):
+    "Rank `rank`'s contiguous block of `range(n)`: the first `n % world` ranks take one item more."
+    per, extra = divmod(n, world)
+    start = rank * per + min(rank, extra)
+    return torch.arange(start, start + per + (rank < extra))
 
 class _EpochIndices:
-    "This rank's share of a new order of `n` items per iteration (an epoch); every rank draws the same order."
-    def __init__(self, n, rank, world, seed, shuffle, pad):
-        self.n, self.rank, self.world, self.shuffle, self.pad = n, rank, world, shuffle, pad
+    "This rank's training order of `n` items, a new one per iteration (an epoch); every rank draws the same."
+    def __init__(self, n, rank, world, seed, shuffle, bs, drop_last):
+        self.n, self.rank, self.world, self.shuffle = n, rank, world, shuffle
+        self.bs, self.drop_last = bs, drop_last
         # the same seed on every rank: the same permutations
         self.generator = torch.Generator().manual_seed(seed)
-    def __len__(self):
-        return math.ceil(self.n / self.world) if self.pad else len(range(self.rank, self.n, self.world))
+        self.length = len(_train_share(torch.arange(n), rank, world, bs, drop_last))
+    def __len__(self): return self.length
     def epoch(self):
         "The next epoch's indices of this rank (advances the generator once when shuffling)."
         idxs = torch.randperm(self.n, generator=self.generator) if self.shuffle else torch.arange(self.n)
-        return _shard(idxs, self.rank, self.world, self.pad)
+        return _train_share(idxs, self.rank, self.world, self.bs, self.drop_last)
     def __iter__(self): return iter(self.epoch().tolist())   # as a torch Sampler: one int at a time
+
+class _BlockIndices:
+    "This rank's contiguous block of `n` items, for validation: the blocks in rank order are the set."
+    def __init__(self, n, rank, world): self.idxs = _block(n, rank, world)
+    def __len__(self): return len(self.idxs)
+    def epoch(self): return self.idxs
+    def __iter__(self): return iter(self.idxs.tolist())
 
 class _ShardLoader:
     "A trainlib DataLoader's batches over one rank's share: its batch size, `drop_last` and batch fetching."
@@ -103,11 +126,8 @@ def _check_size(n, world, name):
         raise ValueError(f"the {name} set has {n} items, fewer than the {world} processes: "
                          "each rank needs one")
 
-def _shard_loader(dl, rank, world, seed, pad, name):
-    "One rank's loader for `dl`: a trainlib DataLoader, or a torch one (inside DataLoaders' `_DeviceLoader`)."
-    if isinstance(dl, DataLoader):
-        _check_size(len(dl.ds), world, name)
-        return _ShardLoader(dl, _EpochIndices(len(dl.ds), rank, world, seed, dl.shuffle, pad))
+def _torch_loader(dl):
+    "The torch DataLoader in `dl` (DataLoaders wraps one in a `_DeviceLoader`); a TypeError if there is none."
     tdl = dl.loader if isinstance(dl, _DeviceLoader) else dl
     if not isinstance(tdl, torch.utils.data.DataLoader):
         raise TypeError(f"cannot split {type(tdl).__name__} between ranks: "
@@ -115,11 +135,21 @@ def _shard_loader(dl, rank, world, seed, pad, name):
     if isinstance(tdl.dataset, torch.utils.data.IterableDataset) or tdl.batch_size is None:
         raise ValueError("cannot split a torch DataLoader of an IterableDataset or with a batch_sampler "
                          "between ranks")
-    shuffle = isinstance(tdl.sampler, torch.utils.data.RandomSampler)
-    if not shuffle and not isinstance(tdl.sampler, torch.utils.data.SequentialSampler):
+    if not isinstance(tdl.sampler, (torch.utils.data.RandomSampler, torch.utils.data.SequentialSampler)):
         raise ValueError(f"cannot split a torch DataLoader with a {type(tdl.sampler).__name__} between ranks")
-    _check_size(len(tdl.dataset), world, name)
-    indices = _EpochIndices(len(tdl.dataset), rank, world, seed, shuffle, pad)
+    return tdl
+
+def _loader_facts(dl):
+    "(items, batch size, drop_last, shuffle) of a trainlib DataLoader or of the torch one in `dl`."
+    if isinstance(dl, DataLoader): return len(dl.ds), dl.bs, dl.drop_last, dl.shuffle
+    tdl = _torch_loader(dl)
+    return (len(tdl.dataset), tdl.batch_size, tdl.drop_last,
+            isinstance(tdl.sampler, torch.utils.data.RandomSampler))
+
+def _shard_loader(dl, indices):
+    "`dl` over this rank's `indices` (an `_EpochIndices` or `_BlockIndices`): trainlib's or a torch one."
+    if isinstance(dl, DataLoader): return _ShardLoader(dl, indices)
+    tdl = _torch_loader(dl)
     return torch.utils.data.DataLoader(tdl.dataset, tdl.batch_size, sampler=indices,
                                        num_workers=tdl.num_workers, collate_fn=tdl.collate_fn,
                                        pin_memory=tdl.pin_memory, drop_last=tdl.drop_last,
@@ -127,6 +157,21 @@ def _shard_loader(dl, rank, world, seed, pad, name):
                                        persistent_workers=tdl.persistent_workers,
                                        prefetch_factor=tdl.prefetch_factor, timeout=tdl.timeout,
                                        multiprocessing_context=tdl.multiprocessing_context)
+
+def _train_loader(dl, rank, world, seed):
+    "This rank's training loader: its share of each epoch's permutation, in batches of `dl`'s size."
+    n, bs, drop_last, shuffle = _loader_facts(dl)
+    _check_size(n, world, 'training')
+    return _shard_loader(dl, _EpochIndices(n, rank, world, seed, shuffle, bs, drop_last))
+
+def _valid_loader(dl, rank, world):
+    "This rank's block of a validation loader, moved as `dl` moves batches; `dl` itself if it cannot split."
+    try: n = _loader_facts(dl)[0]
+    except (TypeError, ValueError): return dl   # run whole on every rank
+    if n < world: return dl   # a rank without an item would run a stage of no batch
+    shard = _shard_loader(dl, _BlockIndices(n, rank, world))
+    device = getattr(dl, 'device', None)   # None: the Learner moves its batches, and will move the shard's
+    return shard if device is None else _DeviceLoader(shard, device)
 
 def _n_items(dl):
     "How many items `dl` reads (its dataset's length); -1 for no loader, or a dataset without a length."
@@ -162,11 +207,11 @@ def _same_seed(device):
     return int(seed)
 
 def _shard_dls(dls, rank, world, seed):
-    "DataLoaders of this rank's shares: training padded to equal shares (equal batch counts), validation not."
-    train = _shard_loader(dls.train, rank, world, seed, pad=True, name='training')
-    valid = (None if dls.valid is None
-             else _shard_loader(dls.valid, rank, world, seed + 1, pad=False, name='validation'))
-    return DataLoaders(train, valid, device=dls.device, n_inp=dls.n_inp)
+    "DataLoaders of this rank's training share, and the whole validation loader (split at each validation)."
+    train = _train_loader(dls.train, rank, world, seed)
+    sharded = DataLoaders(train, None, device=dls.device, n_inp=dls.n_inp)
+    sharded.valid = dls.valid
+    return sharded
 
 # %% ../nbs/08_distributed.ipynb #8381625d
 def _to_sync_bn(model):
@@ -228,6 +273,11 @@ class DistributedTrainer(Callback):
         self.sync_bns = []       # (parent, name, batch norm) replaced by SyncBatchNorm for the fit
         self.work = None         # the all-reduce of this batch's loss, started in after_loss
         self.grad_syncs = 0      # gradient all-reduces (one per DDP bucket) in this fit
+        self.world = 1           # the processes of this fit
+        self.last = None         # (this rank's items, all ranks') of a short last training batch; None: whole
+        self.train_sums = None   # the epoch's (loss * items, items) summed over the ranks, if `last` is short
+        self.valid_block = None  # (the last validation loader, this rank's block of it)
+        self.split = False       # the validation running is this rank's block: reduced at its end
         self.finished = False    # after_fit ran: the fit ended normally, and every rank reaches its end
 
     def before_fit(self):
@@ -246,6 +296,8 @@ class DistributedTrainer(Callback):
         _same_lengths(learn.dls, device)   # before any other collective: all ranks raise, none waits
         self.plain_dls = learn.dls
         learn.dls = _shard_dls(self.plain_dls, rank, world, _same_seed(device))
+        n, bs, drop_last, _ = _loader_facts(self.plain_dls.train)
+        self.last = _last_batch(n, rank, world, bs, drop_last)
         finder = next((cb for cb in learn.cbs if isinstance(cb, LRFinder)), None)
         # lr_find counted epochs over the whole set: a rank's share needs N times as many
         if finder is not None:
@@ -261,12 +313,18 @@ class DistributedTrainer(Callback):
     def before_train(self):
         "Train through DistributedDataParallel: its backward averages the gradients over the ranks."
         self.learn.model = self.ddp
+        self.train_sums = None
 
     def after_loss(self):
-        "Start summing the batch's loss (times its size) and size over the ranks, while backward runs."
-        loss = self.learn.loss
+        "Weigh a short last batch's loss by this rank's items; start summing loss and items over the ranks."
+        learn = self.learn
+        loss = learn.loss
         if loss is None: return
-        n = _batch_size(self.learn.yb)
+        n = _batch_size(learn.yb)
+        if self.last is not None and learn.iter == learn.n_iter - 1:   # the epoch's last batch is short
+            n, total = self.last   # a stand-in item counts 0
+            # DDP's mean over the ranks of n * world / total times each mean gradient: the mean over the items
+            learn.loss_grad = learn.loss_grad * (n * self.world / total)
         # torch.full fills on the device; torch.tensor(n, device='cuda') would copy from the host
         # and wait for the stream
         self.sums = torch.stack([loss.float() * n, torch.full((), float(n), device=loss.device)])
@@ -280,6 +338,9 @@ class DistributedTrainer(Callback):
         _named(f"the all-reduce of training batch {self.learn.iter}'s loss", self.work.wait)
         self.work = None
         self.learn.loss = (self.sums[0] / self.sums[1]).to(self.learn.loss.dtype)
+        # a short batch would weigh as its local size in the Recorder's epoch mean: the sums make it exact
+        if self.last is not None:
+            self.train_sums = self.sums if self.train_sums is None else self.train_sums + self.sums
 
     def after_train(self):
         "Validate through the plain module: DDP's forward may broadcast buffers; shares differ in size."
@@ -289,16 +350,36 @@ class DistributedTrainer(Callback):
         for buffer in self.ddp.module.buffers():
             _named("the broadcast of rank 0's buffers (after training)", dist.broadcast, buffer, src=0)
 
-    def after_validate(self):
-        "Reduce the validation loss and metrics over the ranks (real samples) before the Recorder reads them."
+    def before_validate(self):
+        "Validate (in a fit, `validate`, `get_preds`) on this rank's block of the loader, in order."
         learn = self.learn
-        # `validate` or `get_preds` outside a fit: every rank saw the whole set
-        if self.plain_dls is None: return
-        learn.recorder.reduce(partial(_sum_over, device=next(learn.model.parameters()).device), _gather)
+        self.split = _distributed()
+        if not self.split: return   # `validate` outside a fit, outside a process group
+        dl = learn.dl
+        # made once for the fit's validation set, and for each other loader when it comes
+        if self.valid_block is None or self.valid_block[0] is not dl:
+            self.valid_block = dl, _valid_loader(dl, rank_distrib(), num_distrib())
+        block = self.valid_block[1]
+        self.split = block is not dl   # a list of batches: every rank runs it all, nothing to reduce
+        learn.dl, learn.n_iter = block, len(block)
+
+    def after_validate(self):
+        "Reduce sums, metrics and predictions over the ranks, before the Recorder and get_preds read them."
+        if not self.split: return
+        self.split = False
+        learn = self.learn
+        sum_over = partial(_sum_over, device=next(learn.model.parameters()).device)
+        # the Recorder's sums and metrics, and any callback that keeps per-rank results (get_preds')
+        for cb in learn.cbs:
+            if cb is not self and hasattr(type(cb), 'reduce'): cb.reduce(sum_over, _gather)
 
     def after_epoch(self):
         "The plain model again (an epoch cancelled in training skipped after_train): trackers save its keys."
         self.learn.model = self.ddp.module
+        recorder = getattr(self.learn, 'recorder', None)
+        if self.train_sums is not None and recorder is not None:   # before the Recorder adds the epoch's row
+            recorder.train_loss = float(self.train_sums[0] / self.train_sums[1])   # a device sync, per epoch
+            self.train_sums = None
 
     def after_fit(self):
         "Wait for rank 0's saves; restore the plain model and DataLoaders (before the trackers' after_fit)."
@@ -322,6 +403,7 @@ class DistributedTrainer(Callback):
         # parameters and buffers were shared
         for parent, name, bn in self.sync_bns: setattr(parent, name, bn)
         self.ddp, self.plain_dls, self.sync_bns = None, None, []
+        self.last, self.train_sums, self.valid_block = None, None, None
 
 def _rank_device(learn):
     "This rank's device: on CUDA `cuda:LOCAL_RANK` (the model and DataLoaders move there); else the model's."
