@@ -6,7 +6,7 @@
 from __future__ import annotations
 import atexit, math, os, warnings
 from datetime import timedelta
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from functools import partial
 import torch
 import torch.distributed as dist
@@ -17,6 +17,7 @@ from .data import DataLoader, DataLoaders, _DeviceLoader, default_device
 from .learner import Callback, Learner
 from .metrics import _batch_size
 from .lrfind import LRFinder
+from .training_callbacks import GradientAccumulation
 
 # %% auto #0
 __all__ = ['setup_distrib', 'teardown_distrib', 'DistributedTrainer', 'distrib_ctx', 'rank_distrib', 'num_distrib']
@@ -277,6 +278,8 @@ class DistributedTrainer(Callback):
         self.last = None         # (this rank's items, all ranks') of a short last training batch; None: whole
         self.train_sums = None   # the epoch's (loss * items, items) summed over the ranks, if `last` is short
         self.valid_block = None  # (the last validation loader, this rank's block of it)
+        self.accumulation = None # the fit's GradientAccumulation: its will_step() decides DDP's no_sync
+        self.skip_sync = ExitStack()   # holds DDP's no_sync during a batch that does not step
         self.split = False       # the validation running is this rank's block: reduced at its end
         self.finished = False    # after_fit ran: the fit ended normally, and every rank reaches its end
 
@@ -309,11 +312,25 @@ class DistributedTrainer(Callback):
         self.ddp = DistributedDataParallel(learn.model, device_ids=device_ids)
         # DDP's mean over the ranks, as its own hook computes it, but counted and named if it fails
         self.ddp.register_comm_hook(self, _grad_all_reduce)
+        self.accumulation = next((cb for cb in learn.cbs if isinstance(cb, GradientAccumulation)), None)
+        # it counts every rank's items: all ranks step at the same batch
+        if self.accumulation is not None: self.accumulation.batch_samples = self._global_samples
 
     def before_train(self):
         "Train through DistributedDataParallel: its backward averages the gradients over the ranks."
         self.learn.model = self.ddp
         self.train_sums = None
+
+    def before_batch(self):
+        "Under GradientAccumulation, skip DDP's gradient all-reduce (`no_sync`) in batches that do not step."
+        if self.accumulation is not None and not self.accumulation.will_step():
+            self.skip_sync.enter_context(self.ddp.no_sync())   # left in after_batch
+
+    def _global_samples(self):
+        "This training batch's items on all ranks together (GradientAccumulation counts these)."
+        learn = self.learn
+        if self.last is not None and learn.iter == learn.n_iter - 1: return self.last[1]
+        return _batch_size(learn.xb) * self.world
 
     def after_loss(self):
         "Weigh a short last batch's loss by this rank's items; start summing loss and items over the ranks."
@@ -333,6 +350,7 @@ class DistributedTrainer(Callback):
 
     def after_batch(self):
         "The batch's loss averaged over the ranks (weighted by batch size): all record and decide the same."
+        self.skip_sync.close()   # DDP's sync back on
         if self.work is None: return   # no loss this batch
         # on the CPU the sum is ready after this; on CUDA it is queued on the stream (no host sync)
         _named(f"the all-reduce of training batch {self.learn.iter}'s loss", self.work.wait)
@@ -395,6 +413,9 @@ class DistributedTrainer(Callback):
         self.finished = False
 
     def _restore(self):
+        self.skip_sync.close()
+        if self.accumulation is not None: self.accumulation.batch_samples = None
+        self.accumulation = None
         # a fit stopped between after_loss and after_batch
         if self.work is not None: _named("the all-reduce of the last batch's loss", self.work.wait)
         self.work = None
