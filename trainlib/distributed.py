@@ -14,13 +14,16 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from .core import rank_distrib, num_distrib, _distributed
 from .data import DataLoader, DataLoaders, _DeviceLoader, default_device
-from .learner import Callback, Learner
+from .core import check_int
+from .learner import (Callback, Learner, CancelBatchException, _load_cb_states, _read, _rng_states,
+                              _set_rng_states)
 from .metrics import _batch_size
 from .lrfind import LRFinder
+from .tracker import _in_lr_find
 from .training_callbacks import GradientAccumulation
 
 # %% auto #0
-__all__ = ['setup_distrib', 'teardown_distrib', 'DistributedTrainer', 'distrib_ctx', 'rank_distrib', 'num_distrib']
+__all__ = ['setup_distrib', 'teardown_distrib', 'DistributedTrainer', 'distrib_ctx', 'AutoResume', 'rank_distrib', 'num_distrib']
 
 # %% ../nbs/08_distributed.ipynb #5ebc85f7
 _all_ = ['rank_distrib', 'num_distrib']   # 00_core's, re-exported here: fastai's place for them
@@ -58,7 +61,11 @@ def setup_distrib(backend=None):   # 'gloo', 'nccl', ...; None: 'nccl' when CUDA
         device = torch.device('cuda', int(os.environ.get('LOCAL_RANK', 0)))
         torch.cuda.set_device(device)
     # reads RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT; the timeout bounds every collective of the group
-    if not dist.is_initialized(): dist.init_process_group(backend, timeout=timeout)
+    if not dist.is_initialized():
+        dist.init_process_group(backend, timeout=timeout)
+        # left at exit: a group alive at exit can abort the process ('terminate called without an active
+        # exception'), which torchrun counts as a failure
+        atexit.register(teardown_distrib)
     return device
 
 def teardown_distrib():
@@ -93,13 +100,15 @@ class _EpochIndices:
     def __init__(self, n, rank, world, seed, shuffle, bs, drop_last):
         self.n, self.rank, self.world, self.shuffle = n, rank, world, shuffle
         self.bs, self.drop_last = bs, drop_last
-        # the same seed on every rank: the same permutations
-        self.generator = torch.Generator().manual_seed(seed)
+        self.seed = seed        # the same on every rank: the same permutations
+        self.next_epoch = 0     # the epoch whose order the next iteration draws
         self.length = len(_train_share(torch.arange(n), rank, world, bs, drop_last))
     def __len__(self): return self.length
     def epoch(self):
-        "The next epoch's indices of this rank (advances the generator once when shuffling)."
-        idxs = torch.randperm(self.n, generator=self.generator) if self.shuffle else torch.arange(self.n)
+        "The next epoch's indices of this rank: a permutation drawn from (seed, epoch) alone, so resumable."
+        generator = torch.Generator().manual_seed(self.seed + self.next_epoch)
+        self.next_epoch += 1
+        idxs = torch.randperm(self.n, generator=generator) if self.shuffle else torch.arange(self.n)
         return _train_share(idxs, self.rank, self.world, self.bs, self.drop_last)
     def __iter__(self): return iter(self.epoch().tolist())   # as a torch Sampler: one int at a time
 
@@ -202,10 +211,16 @@ def _same_lengths(dls, device):
     _check_lengths(torch.stack(parts).tolist())   # a host sync, once per fit
 
 def _same_seed(device):
-    "A seed from the global torch generator on every rank (keeping their streams aligned); rank 0's for all."
-    seed = torch.randint(0, 2**62, (1,)).to(device)
+    "A seed peeked from the global torch generator (not advancing it: a resume draws as the run); rank 0's."
+    peek = torch.Generator().set_state(torch.get_rng_state())
+    seed = torch.randint(0, 2**62, (1,), generator=peek).to(device)
     _named("the broadcast of rank 0's shuffling seed (the start of a fit)", dist.broadcast, seed, src=0)
     return int(seed)
+
+def _indices(train):
+    "The `_EpochIndices` of a training shard in DataLoaders: a trainlib shard's, or a torch loader's sampler."
+    inner = train.loader if isinstance(train, _DeviceLoader) else train
+    return inner.indices if isinstance(inner, _ShardLoader) else inner.sampler
 
 def _shard_dls(dls, rank, world, seed):
     "DataLoaders of this rank's training share, and the whole validation loader (split at each validation)."
@@ -242,10 +257,17 @@ def _sum_over(t, device):
     _named("the all-reduce of the validation's sums (loss, metrics)", dist.all_reduce, t)
     return t
 
-def _gather(o):
+def _gather(o, what="the all_gather of the validation's predictions"):
     "Every rank's `o`, in rank order (pickled through the group: for a validation's predictions, once)."
     parts = [None] * dist.get_world_size()
-    _named("the all_gather of the validation's predictions", dist.all_gather_object, parts, o)
+    _named(what, dist.all_gather_object, parts, o)
+    return parts
+
+def _gather_to_0(o):
+    "Every rank's `o` on rank 0, in rank order (None on the others); `[o]` outside a process group."
+    if not _distributed(): return [o]
+    parts = [None] * dist.get_world_size() if dist.get_rank() == 0 else None
+    _named("the gather of every rank's random states (for a checkpoint)", dist.gather_object, o, parts, dst=0)
     return parts
 
 def _grad_all_reduce(trainer, bucket):
@@ -280,6 +302,10 @@ class DistributedTrainer(Callback):
         self.valid_block = None  # (the last validation loader, this rank's block of it)
         self.accumulation = None # the fit's GradientAccumulation: its will_step() decides DDP's no_sync
         self.skip_sync = ExitStack()   # holds DDP's no_sync during a batch that does not step
+        self.seed = None         # the fit's shuffling seed (rank 0's); a resumed fit takes its checkpoint's
+        self.indices = None      # this rank's training indices: the seed and the epoch decide each order
+        self.rank_states = None  # on rank 0: every rank's random states (and unsynced gradients)
+        self.pending_grads = None  # this rank's gradients from a checkpoint, put back at before_train
         self.split = False       # the validation running is this rank's block: reduced at its end
         self.finished = False    # after_fit ran: the fit ended normally, and every rank reaches its end
 
@@ -298,7 +324,9 @@ class DistributedTrainer(Callback):
         device = _rank_device(learn)
         _same_lengths(learn.dls, device)   # before any other collective: all ranks raise, none waits
         self.plain_dls = learn.dls
-        learn.dls = _shard_dls(self.plain_dls, rank, world, _same_seed(device))
+        self.seed = _same_seed(device)
+        learn.dls = _shard_dls(self.plain_dls, rank, world, self.seed)
+        self.indices = _indices(learn.dls.train)
         n, bs, drop_last, _ = _loader_facts(self.plain_dls.train)
         self.last = _last_batch(n, rank, world, bs, drop_last)
         finder = next((cb for cb in learn.cbs if isinstance(cb, LRFinder)), None)
@@ -320,6 +348,12 @@ class DistributedTrainer(Callback):
         "Train through DistributedDataParallel: its backward averages the gradients over the ranks."
         self.learn.model = self.ddp
         self.train_sums = None
+        self.indices.next_epoch = self.learn.epoch   # a resumed fit draws its epochs' orders again
+        # after every load_state_dict (GradientAccumulation's gave it rank 0's)
+        if self.pending_grads is not None:
+            for p, grad in zip(self.ddp.module.parameters(), self.pending_grads):
+                p.grad = None if grad is None else grad.to(p.device, p.dtype, copy=True)
+            self.pending_grads = None
 
     def before_batch(self):
         "Under GradientAccumulation, skip DDP's gradient all-reduce (`no_sync`) in batches that do not step."
@@ -394,10 +428,36 @@ class DistributedTrainer(Callback):
     def after_epoch(self):
         "The plain model again (an epoch cancelled in training skipped after_train): trackers save its keys."
         self.learn.model = self.ddp.module
+        self.collect_states()   # before the trackers' saves
         recorder = getattr(self.learn, 'recorder', None)
         if self.train_sums is not None and recorder is not None:   # before the Recorder adds the epoch's row
             recorder.train_loss = float(self.train_sums[0] / self.train_sums[1])   # a device sync, per epoch
             self.train_sums = None
+
+    def collect_states(self):
+        "Gather every rank's random states (and gradients not all-reduced yet) on rank 0, for checkpoints."
+        grads = None   # GradientAccumulation under no_sync: each rank's .grad holds its own part of the group
+        if self.accumulation is not None and self.accumulation.count:
+            grads = [None if p.grad is None else p.grad.detach().cpu() for p in self.ddp.module.parameters()]
+        self.rank_states = _gather_to_0({'rng': _rng_states(), 'grads': grads})
+
+    def state_dict(self):
+        "For a checkpoint: the shuffling seed, and every rank's random states (and unsynced gradients)."
+        return {'seed': self.seed, 'ranks': self.rank_states}
+
+    def load_state_dict(self, state):
+        "After before_fit: the checkpoint's shuffling seed, and this rank's random states and gradients."
+        if not self.run or state['seed'] is None: return   # trains alone, or saved outside a fit
+        self.seed = self.indices.seed = state['seed']
+        ranks = state['ranks']
+        if ranks is None or len(ranks) != self.world:
+            warnings.warn(f"the checkpoint holds the random states of {0 if ranks is None else len(ranks)} "
+                          f"ranks and this fit has {self.world}: every rank goes on with rank 0's, and the "
+                          "run will not repeat the interrupted one exactly", stacklevel=2)
+            return
+        mine = ranks[rank_distrib()]
+        _set_rng_states(mine['rng'])   # the Learner's load put back rank 0's
+        self.pending_grads = mine['grads']
 
     def after_fit(self):
         "Wait for rank 0's saves; restore the plain model and DataLoaders (before the trackers' after_fit)."
@@ -425,6 +485,7 @@ class DistributedTrainer(Callback):
         for parent, name, bn in self.sync_bns: setattr(parent, name, bn)
         self.ddp, self.plain_dls, self.sync_bns = None, None, []
         self.last, self.train_sums, self.valid_block = None, None, None
+        self.indices, self.pending_grads = None, None
 
 def _rank_device(learn):
     "This rank's device: on CUDA `cuda:LOCAL_RANK` (the model and DataLoaders move there); else the model's."
@@ -442,10 +503,135 @@ def distrib_ctx(self, sync_bn=True):   # turn batch norms into SyncBatchNorm on 
     if not dist.is_initialized() and not _launched():   # plain `python`
         yield self
         return
-    if not dist.is_initialized():
-        setup_distrib()
-        # joined once, left at exit: after the block the rank is still the group's (rank 0 alone writes)
-        atexit.register(teardown_distrib)
+    # joined once, left at exit: after the block the rank is still the group's (rank 0 alone writes)
+    if not dist.is_initialized(): setup_distrib()
     with self.added_cbs(DistributedTrainer(sync_bn)): yield self
 
 Learner.distrib_ctx = distrib_ctx  # added by 08_distributed
+
+# %% ../nbs/08_distributed.ipynb #b5c6d7e8
+class AutoResume(Callback):
+    "A rolling checkpoint of the fit; a fit that finds one (a restarted job) goes on from it exactly."
+    order = -8         # after DistributedTrainer (-10), whose state comes back first; before others' batches
+    run_valid = False  # its batch events are for training batches
+
+    def __init__(self, fname='autoresume',  # the checkpoint is `learn.path/'models'/f'{fname}.pth'`
+                 every_n_batches=None,       # also save every this many training batches; None: epochs' ends
+                 keep=False):                # keep the checkpoint when the fit ends (by default: removed)
+        if not isinstance(fname, str): raise TypeError(f"fname must be a str, got {fname!r}")
+        if fname == '' or fname.endswith(('/', os.sep)):
+            raise ValueError(f"fname must name a file (saved as models/<fname>.pth), got {fname!r}")
+        if every_n_batches is not None: check_int('every_n_batches', every_n_batches, low=1)
+        if not isinstance(keep, bool): raise TypeError(f"keep must be True or False, got {keep!r}")
+        self.fname, self.every_n_batches, self.keep = fname, every_n_batches, keep
+        self.resumed_from = None   # (epoch, training batches done in it) this fit went on from; None: start
+        self.states = None         # the callbacks' states in the checkpoint, handed back at the first epoch
+        self.skip = 0              # training batches of the resumed epoch that the checkpoint had done
+        self.now_rng = None        # this rank's random states after them: put back once they are skipped
+        self.epoch_rng = None      # this rank's random states as the epoch running started
+        self.n_train = None        # training batches an epoch
+        self.position = None       # (epoch, training batches done in it) of the checkpoint being written
+        self.ranks = None          # on rank 0: every rank's random states for it
+        self.file = None           # the checkpoint of the last fit: `learn.path/'models'/f'{fname}.pth'`
+
+    def before_fit(self):
+        "If this run's checkpoint is there (on every rank), load it and start at its epoch; not in lr_find."
+        learn = self.learn
+        self.run = not _in_lr_find(learn)
+        if not self.run: return
+        self.resumed_from, self.states, self.skip = None, None, 0
+        self.file = learn.path/'models'/f'{self.fname}.pth'
+        found = self.file.exists()
+        if _distributed(): _same_answer(self.file, _gather(found, "AutoResume's check for its file"))
+        if not found: return
+        state = _read(self.file)   # checked (its sha256) before anything changes
+        mine = _check_autoresume(self.file, state, self.name, learn.n_epoch, len(learn.dls.train))
+        learn.load(self.fname)     # weights, optimizer, rank 0's random states
+        epoch, done = mine['epoch'], mine['batch']
+        self.resumed_from = epoch, done
+        # a checkpoint from an epoch's end goes on with the next epoch; one from within it, with that epoch
+        learn.start_epoch = epoch + 1 if done == mine['n_iter'] else epoch
+        self.states = state['cbs']
+
+    def before_epoch(self):
+        "At the first epoch of a resumed fit, hand the checkpoint's states back (every before_fit has run)."
+        if self.states is None: return
+        states, self.states = self.states, None
+        _load_cb_states(self.learn.cbs, states)   # this one's own too: the random states, the batches to skip
+
+    def load_state_dict(self, state):
+        "This rank's random states: the epoch's start if the checkpoint is within it (its order drawn again)."
+        if state is None: return   # a checkpoint written outside its fit's checkpoints
+        mine = state['ranks'][rank_distrib()]
+        if state['batch'] == state['n_iter']: return _set_rng_states(mine['now'])
+        _set_rng_states(mine['start'])
+        self.skip, self.now_rng = state['batch'], mine['now']
+
+    def before_train(self):
+        "Keep this rank's random states as the epoch starts (before its order is drawn)."
+        self.epoch_rng, self.n_train = _rng_states(), self.learn.n_iter
+
+    def before_batch(self):
+        "Skip the batches the checkpoint had done: `train_iter` and `pct_train` still count them."
+        if self.skip: raise CancelBatchException()
+
+    def after_batch(self):
+        "After the skipped ones, the random states of the checkpoint; every `every_n_batches`, a checkpoint."
+        learn, every = self.learn, self.every_n_batches
+        if self.skip:
+            if learn.iter == self.skip - 1:   # before the next batch is drawn, as in the interrupted run
+                _set_rng_states(self.now_rng)
+                self.skip, self.now_rng = 0, None
+            return
+        done = learn.iter + 1
+        if every is None or done == learn.n_iter: return   # the epoch's end saves
+        if (learn.epoch * learn.n_iter + done) % every == 0: self._save(done)
+
+    def after_epoch(self):
+        "A checkpoint of the epoch just ended (before the trackers' after_epoch)."
+        self._save(self.n_train)
+
+    def _save(self, done):
+        "Every rank's random states to rank 0, which writes the checkpoint (atomically: `Learner.save`)."
+        trainer = getattr(self.learn, 'distributed_trainer', None)
+        # within the epoch: the trainer's random states are gathered at epochs' ends only
+        if done < self.n_train and trainer is not None and trainer.run: trainer.collect_states()
+        self.position = self.learn.epoch, done
+        self.ranks = _gather_to_0({'start': self.epoch_rng, 'now': _rng_states()})
+        self.learn.save(self.fname)
+
+    def state_dict(self):
+        "Where the run stands: epoch, batches done in it, batches an epoch, processes, their random states."
+        if self.position is None: return None   # saved outside this fit's checkpoints
+        epoch, done = self.position
+        return {'epoch': epoch, 'batch': done, 'n_iter': self.n_train, 'world': num_distrib(),
+                'ranks': self.ranks}
+
+    def after_fit(self):
+        "The fit ended: rank 0 removes the checkpoint (unless `keep`), so that a rerun starts afresh."
+        if not self.keep and rank_distrib() == 0: self.file.unlink(missing_ok=True)
+
+    def cleanup_fit(self):
+        "Nothing left to skip or hand back, however the fit ended."
+        self.states, self.skip, self.now_rng, self.position, self.ranks = None, 0, None, None, None
+
+def _same_answer(file, found):
+    "A ValueError unless every rank found `file` or none did (`found`: each rank's answer, in rank order)."
+    if len(set(found)) == 1: return
+    have = [r for r, f in enumerate(found) if f]
+    raise ValueError(f"AutoResume: ranks {have} found {file} and the others did not: every rank must see "
+                     "rank 0's checkpoints (on several machines, learn.path must be a folder they share)")
+
+def _check_autoresume(file, state, name, n_epoch, n_iter):
+    "The AutoResume state in checkpoint `state`, if it is this run's; else a ValueError naming `file`."
+    mine = state.get('cbs', {}).get(name)
+    if mine is None:
+        raise ValueError(f"AutoResume: {file} holds no AutoResume state (written by something else?): "
+                         "delete it, or give AutoResume another fname")
+    run = state.get('run') or {}
+    theirs = (run.get('n_epoch'), mine['n_iter'], mine['world'])
+    if theirs != (n_epoch, n_iter, num_distrib()):
+        raise ValueError(f"AutoResume: {file} is the checkpoint of another run (n_epoch, training batches an "
+                         f"epoch, processes: {theirs}; this fit's: {(n_epoch, n_iter, num_distrib())}): "
+                         "delete it to start afresh, or give this fit another fname")
+    return mine
