@@ -4,14 +4,17 @@
 
 # %% ../nbs/08_distributed.ipynb #a90b3b45
 from __future__ import annotations
-import atexit, math, os, warnings
+import atexit, copy, math, os, warnings
 from datetime import timedelta
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from functools import partial
 import torch
 import torch.distributed as dist
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
+from torch.distributed.device_mesh import init_device_mesh
+from torch.distributed.fsdp import fully_shard
+from torch.distributed.tensor import DTensor, distribute_tensor
 from .core import rank_distrib, num_distrib, _distributed
 from .data import DataLoader, DataLoaders, _DeviceLoader, default_device
 from .core import check_int
@@ -285,13 +288,18 @@ def _grad_done(learn, future):
 
 # %% ../nbs/08_distributed.ipynb #1716c026
 class DistributedTrainer(Callback):
-    "Data-parallel training under torchrun: DistributedDataParallel, a share per rank, same records on all."
+    "Data-parallel training under torchrun: DDP (or FSDP2), a share per rank, the same records on all."
     order = -10        # before TerminateOnNaN (-9), MixedPrecision (10), the Recorder (50), trackers, bars
     run_valid = False  # its batch event (the loss's all-reduce) is for training batches only
 
-    def __init__(self, sync_bn=True):   # turn batch norms into SyncBatchNorm on GPUs (torch has none on CPUs)
-        self.sync_bn = sync_bn
+    def __init__(self, sync_bn=True,    # DDP: batch norms become SyncBatchNorm on GPUs (none on CPUs)
+                 strategy='ddp',        # 'ddp': DistributedDataParallel; 'fsdp': torch's fully_shard (FSDP2)
+                 fsdp_policy=None):     # FSDP: module -> bool, the submodules sharded on their own;
+                                        # None: each child of the model that holds parameters
+        _check_strategy(strategy, fsdp_policy)
+        self.sync_bn, self.strategy, self.fsdp_policy = sync_bn, strategy, fsdp_policy
         self.ddp = None          # the DistributedDataParallel of this fit
+        self.sharded = None      # the FSDP copy of this fit (`_Sharded`): the model and optimizer, sharded
         self.plain_dls = None    # the Learner's own DataLoaders, put back after the fit
         self.sync_bns = []       # (parent, name, batch norm) replaced by SyncBatchNorm for the fit
         self.work = None         # the all-reduce of this batch's loss, started in after_loss
@@ -333,20 +341,25 @@ class DistributedTrainer(Callback):
         # lr_find counted epochs over the whole set: a rank's share needs N times as many
         if finder is not None:
             learn.n_epoch = max(learn.n_epoch, finder.num_it // len(learn.dls.train) + 1)
-        if self.sync_bn and device.type == 'cuda': self.sync_bns = _to_sync_bn(learn.model)
-        # wrapped at every fit: DDP registers the parameters that require grad now
-        # (fine_tune unfreezes between fits)
-        device_ids = [device.index] if device.type == 'cuda' else None
-        self.ddp = DistributedDataParallel(learn.model, device_ids=device_ids)
-        # DDP's mean over the ranks, as its own hook computes it, but counted and named if it fails
-        self.ddp.register_comm_hook(self, _grad_all_reduce)
+        if self.strategy == 'fsdp': self.sharded = _Sharded(learn, self.fsdp_policy, device)
+        else: self._wrap_ddp(device)
         self.accumulation = next((cb for cb in learn.cbs if isinstance(cb, GradientAccumulation)), None)
         # it counts every rank's items: all ranks step at the same batch
         if self.accumulation is not None: self.accumulation.batch_samples = self._global_samples
 
+    def _wrap_ddp(self, device):
+        "Wrap the model in DDP, at every fit: DDP registers the parameters that require grad now (fine_tune)."
+        learn = self.learn
+        if self.sync_bn and device.type == 'cuda': self.sync_bns = _to_sync_bn(learn.model)
+        device_ids = [device.index] if device.type == 'cuda' else None
+        self.ddp = DistributedDataParallel(learn.model, device_ids=device_ids)
+        # DDP's mean over the ranks, as its own hook computes it, but counted and named if it fails
+        self.ddp.register_comm_hook(self, _grad_all_reduce)
+
     def before_train(self):
-        "Train through DistributedDataParallel: its backward averages the gradients over the ranks."
-        self.learn.model = self.ddp
+        "Train through DDP (its backward averages the gradients over the ranks), or the FSDP copy."
+        if self.sharded is not None: self.sharded.train()   # the shards of the plain model, as it is now
+        else: self.learn.model = self.ddp
         self.train_sums = None
         self.indices.next_epoch = self.learn.epoch   # a resumed fit draws its epochs' orders again
         # after every load_state_dict (GradientAccumulation's gave it rank 0's)
@@ -356,9 +369,11 @@ class DistributedTrainer(Callback):
             self.pending_grads = None
 
     def before_batch(self):
-        "Under GradientAccumulation, skip DDP's gradient all-reduce (`no_sync`) in batches that do not step."
-        if self.accumulation is not None and not self.accumulation.will_step():
-            self.skip_sync.enter_context(self.ddp.no_sync())   # left in after_batch
+        "Under GradientAccumulation, skip the gradients' all-reduce (`no_sync`) in batches that do not step."
+        if self.accumulation is None: return
+        steps = self.accumulation.will_step()
+        if self.sharded is not None: self.sharded.model.set_requires_gradient_sync(steps)   # FSDP's no_sync
+        elif not steps: self.skip_sync.enter_context(self.ddp.no_sync())   # left in after_batch
 
     def _global_samples(self):
         "This training batch's items on all ranks together (GradientAccumulation counts these)."
@@ -396,6 +411,7 @@ class DistributedTrainer(Callback):
 
     def after_train(self):
         "Validate through the plain module: DDP's forward may broadcast buffers; shares differ in size."
+        if self.sharded is not None: return self.sharded.gather()   # the full model and optimizer state
         self.learn.model = self.ddp.module
         # DDP sends rank 0's buffers (batch norms' running statistics) at each forward: the last forward's
         # updates were each rank's own
@@ -427,7 +443,8 @@ class DistributedTrainer(Callback):
 
     def after_epoch(self):
         "The plain model again (an epoch cancelled in training skipped after_train): trackers save its keys."
-        self.learn.model = self.ddp.module
+        if self.sharded is not None: self.sharded.gather()   # nothing to do if after_train did
+        else: self.learn.model = self.ddp.module
         self.collect_states()   # before the trackers' saves
         recorder = getattr(self.learn, 'recorder', None)
         if self.train_sums is not None and recorder is not None:   # before the Recorder adds the epoch's row
@@ -437,9 +454,19 @@ class DistributedTrainer(Callback):
     def collect_states(self):
         "Gather every rank's random states (and gradients not all-reduced yet) on rank 0, for checkpoints."
         grads = None   # GradientAccumulation under no_sync: each rank's .grad holds its own part of the group
-        if self.accumulation is not None and self.accumulation.count:
+        if self.ddp is not None and self.accumulation is not None and self.accumulation.count:
             grads = [None if p.grad is None else p.grad.detach().cpu() for p in self.ddp.module.parameters()]
         self.rank_states = _gather_to_0({'rng': _rng_states(), 'grads': grads})
+
+    @contextmanager
+    def checkpointing(self):
+        "For a save within a training: the ranks' states on rank 0; the full model and optimizer (FSDP)."
+        self.collect_states()
+        sharded = self.sharded if self.sharded is not None and self.sharded.training else None
+        if sharded is not None: sharded.gather()
+        try: yield
+        finally:
+            if sharded is not None: sharded.train()
 
     def state_dict(self):
         "For a checkpoint: the shuffling seed, and every rank's random states (and unsynced gradients)."
@@ -461,6 +488,7 @@ class DistributedTrainer(Callback):
 
     def after_fit(self):
         "Wait for rank 0's saves; restore the plain model and DataLoaders (before the trackers' after_fit)."
+        if self.sharded is not None: self.sharded.gather()   # lr_find stops the fit within a training
         # every save of the epochs is written before a SaveModelCallback loads the best model
         _named("the barrier at the end of the fit", dist.barrier)
         self.finished = True
@@ -480,12 +508,24 @@ class DistributedTrainer(Callback):
         if self.work is not None: _named("the all-reduce of the last batch's loss", self.work.wait)
         self.work = None
         if self.ddp is not None: self.learn.model = self.ddp.module
+        # a fit that failed within a training: the plain model as the epoch started (no collective now)
+        if self.sharded is not None: self.sharded.abandon()
         if self.plain_dls is not None: self.learn.dls = self.plain_dls
         # parameters and buffers were shared
         for parent, name, bn in self.sync_bns: setattr(parent, name, bn)
-        self.ddp, self.plain_dls, self.sync_bns = None, None, []
+        self.ddp, self.sharded, self.plain_dls, self.sync_bns = None, None, None, []
         self.last, self.train_sums, self.valid_block = None, None, None
         self.indices, self.pending_grads = None, None
+
+def _check_strategy(strategy, fsdp_policy):
+    "A ValueError (or TypeError) unless `strategy` is 'ddp' or 'fsdp', and `fsdp_policy` None or a function."
+    if strategy not in ('ddp', 'fsdp'):
+        raise ValueError(f"strategy must be 'ddp' or 'fsdp', got {strategy!r}")
+    if fsdp_policy is None: return
+    if not callable(fsdp_policy):
+        raise TypeError(f"fsdp_policy must be None or a function module -> bool, got {fsdp_policy!r}")
+    if strategy != 'fsdp':
+        raise ValueError(f"fsdp_policy is for strategy='fsdp', and strategy is {strategy!r}")
 
 def _rank_device(learn):
     "This rank's device: on CUDA `cuda:LOCAL_RANK` (the model and DataLoaders move there); else the model's."
@@ -498,14 +538,17 @@ def _rank_device(learn):
 
 # %% ../nbs/08_distributed.ipynb #0e1bd339
 @contextmanager
-def distrib_ctx(self, sync_bn=True):   # turn batch norms into SyncBatchNorm on GPUs
+def distrib_ctx(self, sync_bn=True,    # DDP: batch norms become SyncBatchNorm on GPUs
+                strategy='ddp',        # 'ddp' (DistributedDataParallel) or 'fsdp' (FSDP2's fully_shard)
+                fsdp_policy=None):     # FSDP: module -> bool, the submodules sharded on their own
     "In this block, fits train data-parallel with a `DistributedTrainer` under torchrun (a no-op outside it)."
+    _check_strategy(strategy, fsdp_policy)   # refused under plain `python` too
     if not dist.is_initialized() and not _launched():   # plain `python`
         yield self
         return
     # joined once, left at exit: after the block the rank is still the group's (rank 0 alone writes)
     if not dist.is_initialized(): setup_distrib()
-    with self.added_cbs(DistributedTrainer(sync_bn)): yield self
+    with self.added_cbs(DistributedTrainer(sync_bn, strategy, fsdp_policy)): yield self
 
 Learner.distrib_ctx = distrib_ctx  # added by 08_distributed
 
@@ -594,11 +637,12 @@ class AutoResume(Callback):
     def _save(self, done):
         "Every rank's random states to rank 0, which writes the checkpoint (atomically: `Learner.save`)."
         trainer = getattr(self.learn, 'distributed_trainer', None)
-        # within the epoch: the trainer's random states are gathered at epochs' ends only
-        if done < self.n_train and trainer is not None and trainer.run: trainer.collect_states()
-        self.position = self.learn.epoch, done
-        self.ranks = _gather_to_0({'start': self.epoch_rng, 'now': _rng_states()})
-        self.learn.save(self.fname)
+        # within an epoch: the trainer's states (gathered at epochs' ends), and under FSDP the full model
+        within = done < self.n_train and trainer is not None and trainer.run
+        with trainer.checkpointing() if within else nullcontext():
+            self.position = self.learn.epoch, done
+            self.ranks = _gather_to_0({'start': self.epoch_rng, 'now': _rng_states()})
+            self.learn.save(self.fname)
 
     def state_dict(self):
         "Where the run stands: epoch, batches done in it, batches an epoch, processes, their random states."
@@ -635,3 +679,92 @@ def _check_autoresume(file, state, name, n_epoch, n_iter):
                          f"epoch, processes: {theirs}; this fit's: {(n_epoch, n_iter, num_distrib())}): "
                          "delete it to start afresh, or give this fit another fname")
     return mine
+
+# %% ../nbs/08_distributed.ipynb #b2c3d4e5
+def _fully_sharded(model, policy, mesh):
+    "A copy of `model` sharded by `fully_shard` on `mesh`: the submodules `policy` picks, then the whole."
+    sharded = copy.deepcopy(model)
+    if policy is None: picked = [m for m in sharded.children() if any(True for _ in m.parameters())]
+    else: picked = [m for m in sharded.modules() if m is not sharded and policy(m)]
+    for m in reversed(picked): fully_shard(m, mesh=mesh)   # modules() lists parents first: children go first
+    fully_shard(sharded, mesh=mesh)
+    return sharded
+
+def _shard_into(plain, sharded):
+    "Each rank's shard of `plain`'s weights into `sharded`'s parameters (no communication); buffers whole."
+    with torch.no_grad():
+        for p, s in zip(plain.parameters(), sharded.parameters()):
+            full = p.detach().to(s.device)
+            s.copy_(distribute_tensor(full, s.device_mesh, s.placements, src_data_rank=None))
+        for b, sb in zip(plain.buffers(), sharded.buffers()): sb.copy_(b)
+
+def _gather_into(sharded, plain):
+    "The full weights of `sharded` into `plain`'s parameters (an all-gather each); rank 0's buffers."
+    with torch.no_grad():
+        for p, s in zip(plain.parameters(), sharded.parameters()):
+            p.copy_(_named("the all-gather of a sharded parameter (FSDP)", s.full_tensor))
+        for b, sb in zip(plain.buffers(), sharded.buffers()):
+            b.copy_(sb)
+            _named("the broadcast of rank 0's buffers (after training)", dist.broadcast, b, src=0)
+
+def _opt_state_into(source, target, convert):
+    "`source`'s hyper-parameters and state into `target` (the same groups), each state value `convert`ed."
+    sd = source.state_dict()
+    params = [p for group in target.param_groups for p in group['params']]
+    sd['state'] = {i: {k: convert(v, params[i]) for k, v in s.items()} for i, s in sd['state'].items()}
+    target.load_state_dict(sd)
+
+def _to_shard(value, p):
+    "A full optimizer state tensor shaped like sharded parameter `p`: this rank's shard (no communication)."
+    if not isinstance(value, torch.Tensor) or value.shape != p.shape or value.dim() == 0: return value
+    return distribute_tensor(value.to(p.device), p.device_mesh, p.placements, src_data_rank=None)
+
+def _to_full(value, p):
+    "A sharded optimizer state tensor, whole again (an all-gather)."
+    if not isinstance(value, DTensor): return value
+    return _named("the all-gather of sharded optimizer state (FSDP)", value.full_tensor)
+
+def _state_to(opt, device):
+    "Move `opt`'s state tensors to `device`."
+    for state in opt.state.values():
+        for k, v in state.items():
+            if isinstance(v, torch.Tensor): state[k] = v.to(device)
+
+class _Sharded:
+    "One fit's FSDP: a sharded copy of the Learner's model and its optimizer; the plain ones keep full state."
+    def __init__(self, learn, policy, device):
+        self.learn, self.device = learn, device
+        self.plain, self.plain_opt = learn.model, learn.opt
+        self.model = _fully_sharded(self.plain, policy, init_device_mesh(device.type, (num_distrib(),)))
+        learn.model = self.model
+        learn.create_opt()   # its opt_func and splitter's groups, over the shards
+        self.opt = learn.opt
+        learn.model, learn.opt = self.plain, self.plain_opt
+        self.training = False   # the copy holds the newest weights; the plain model, the training's start's
+
+    def train(self):
+        "This rank's shards of the plain model and optimizer, trained from now (on GPUs the plain in RAM)."
+        _shard_into(self.plain, self.model)
+        _opt_state_into(self.plain_opt, self.opt, _to_shard)
+        if self.device.type == 'cuda': self._park('cpu')
+        self.learn.model, self.learn.opt = self.model, self.opt
+        self.training = True
+
+    def gather(self):
+        "The full weights and optimizer state back into the plain model and optimizer, the Learner's again."
+        if not self.training: return
+        if self.device.type == 'cuda': self._park(self.device)
+        _gather_into(self.model, self.plain)
+        _opt_state_into(self.opt, self.plain_opt, _to_full)
+        self.learn.model, self.learn.opt = self.plain, self.plain_opt
+        self.training = False
+
+    def abandon(self):
+        "After a failure: the plain model and optimizer as the training started (no collective)."
+        if self.training and self.device.type == 'cuda': self._park(self.device)
+        self.learn.model, self.learn.opt = self.plain, self.plain_opt
+        self.training = False
+
+    def _park(self, device):
+        self.plain.to(device)
+        _state_to(self.plain_opt, device)
