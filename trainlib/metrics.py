@@ -390,3 +390,15 @@ def get_preds(self, dl=None,      # batches to predict (any iterable with a len)
 
 Learner.validate = validate
 Learner.get_preds = get_preds
+
+# %% ../nbs/03c_metrics.ipynb #8b0e4f23
+def _gather_preds_reduce(self, sum_over, gather):   # 08_distributed's reduce seam; sums nothing
+    "Every process's kept batches, joined in rank order (08_distributed gives each a block of the set)."
+    kept = ('inputs', 'preds', 'targs', 'losses')
+    mine = {name: to_device(_concat(getattr(self, name)), 'cpu') for name in kept if getattr(self, name)}
+    everyone = [part for part in gather(mine) if part]   # a process that predicted nothing sends {}
+    for name in kept:
+        parts = [part[name] for part in everyone if name in part]
+        setattr(self, name, [_concat(parts)] if parts else [])
+
+_GatherPreds.reduce = _gather_preds_reduce  # added for 08_distributed

@@ -23,19 +23,30 @@ class GradientAccumulation(Callback):
         self.n_acc = check_int('n_acc (samples per step)', n_acc, low=1)
         self.count = 0                 # samples whose gradients `.grad` holds now
         self.unit = self.n_acc         # a batch's loss is weighted by bs/unit: n_acc, or a lone batch's bs
+        # None: a batch adds its inputs' count; 08's DistributedTrainer sets a function giving every rank's
+        # together, so that all ranks step at the same batches
+        self.batch_samples = None
 
     def before_fit(self): self.count, self.unit = 0, self.n_acc
 
+    def samples(self):
+        "The samples this batch adds: its own, or under 08's DistributedTrainer every rank's together."
+        return _batch_size(self.learn.xb) if self.batch_samples is None else self.batch_samples()
+
+    def will_step(self):
+        "Whether the optimizer steps after this batch (known from `before_batch` on; 08's DDP syncs then)."
+        return self.count + self.samples() >= self.n_acc
+
     def after_loss(self):
         "Weight what backward runs on by bs/n_acc (a lone batch of n_acc or more: by 1); `loss` stays as is."
-        bs = _batch_size(self.learn.xb)
+        bs = self.samples()
         # a group's first batch of n_acc samples or more is the whole group: not weighted
         if self.count == 0: self.unit = max(bs, self.n_acc)
         if bs != self.unit: self.learn.loss_grad = self.learn.loss_grad * (bs / self.unit)
 
     def before_step(self):
         "Skip the step and `zero_grad` until `n_acc` samples are in; then make `.grad` their mean gradient."
-        self.count += _batch_size(self.learn.xb)
+        self.count += self.samples()
         if self.count < self.n_acc: raise CancelBatchException()
         # .grad holds count/unit times the mean gradient of the count samples: one multiply on the device
         # when the group overshot n_acc (bs 16, n_acc=40), none when it is exact

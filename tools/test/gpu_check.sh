@@ -13,6 +13,8 @@
 #   fp16         nbs/07_fp16.ipynb (mixed precision), skipped with a note while the notebook does not exist
 #   distributed  nbs/08_distributed.ipynb (its torchrun tests run on the CPU, gloo)
 #   nccl         one process on GPU 0 under torchrun: distrib_ctx on NCCL, the model on cuda:0 trained through DDP
+#   fsdp         the same with distrib_ctx(strategy='fsdp'): FSDP2's shards on cuda:0 (the plain model waits in
+#                host memory), a full checkpoint that loads into the plain model
 # Each step's full output goes to a log in $GPU_CHECK_LOGS (default: a new folder under /tmp); a failed step shows
 # its last lines. Exits 1 if a step failed, or at once if there is no CUDA.
 set -uo pipefail
@@ -20,7 +22,7 @@ cd "$(dirname "$0")/../.."
 PY=${PYTHON:-python}
 logs=${GPU_CHECK_LOGS:-$(mktemp -d /tmp/gpu_check.XXXXXX)}
 mkdir -p "$logs"
-ALL_STEPS=(cuda notebooks bench fp16 distributed nccl)
+ALL_STEPS=(cuda notebooks bench fp16 distributed nccl fsdp)
 summary=()
 passed=0; failed=0; skipped=0
 
@@ -85,6 +87,36 @@ assert backend == 'nccl' and seen.seen == {('DistributedDataParallel', 'cuda:0')
 EOF
   PYTHONPATH="$PWD" timeout 600 "$PY" -m torch.distributed.run --nproc_per_node=1 --master_addr=127.0.0.1 \
     --master_port=29517 "$dir/nccl_job.py"
+}
+
+step_fsdp() {  # 08_distributed's FSDP on NCCL: one process, one GPU, a full checkpoint
+  local dir; dir=$(mktemp -d)
+  cat >"$dir/fsdp_job.py" <<'EOF'
+import tempfile, torch, torch.distributed as dist
+from trainlib.all import *
+from trainlib.tracker import SaveModelCallback
+class Seen(Callback):
+    "The model's type and device in training."
+    def before_fit(self): self.seen = set()
+    def before_batch(self):
+        if self.training: self.seen.add((type(self.learn.model).__name__, str(next(self.learn.model.parameters()).device)))
+x, y, xv, yv = get_mnist()
+dls = DataLoaders.from_dsets(Dataset(x, y), Dataset(xv, yv), bs=64)
+mlp = lambda: nn.Sequential(nn.Linear(784, 50), nn.ReLU(), nn.Linear(50, 10))
+learn, seen = Learner(dls, mlp(), F.cross_entropy, metrics=accuracy, path=tempfile.mkdtemp()), Seen()
+with learn.distrib_ctx(strategy='fsdp'), learn.no_logging():
+    learn.fit_one_cycle(2, 1e-2, cbs=[seen, SaveModelCallback(fname='final', at_end=True, with_opt=True)])
+backend, acc = dist.get_backend(), learn.recorder.values[-1][2]
+plain = Learner(dls, mlp(), F.cross_entropy, path=learn.path).load('final')
+loads = all(torch.equal(v, learn.model.state_dict()[k]) for k, v in plain.model.state_dict().items())
+where = {str(p.device) for p in learn.model.parameters()}
+print(f"backend {backend}, training through {sorted(seen.seen)}, accuracy {acc:.4f}, plain model back on {where}, "
+      f"checkpoint loads into the plain model: {loads}")
+assert backend == 'nccl' and seen.seen == {('FSDPSequential', 'cuda:0')} and acc > 0.85, (backend, seen.seen, acc)
+assert loads and where == {'cuda:0'}, (loads, where)
+EOF
+  PYTHONPATH="$PWD" timeout 600 "$PY" -m torch.distributed.run --nproc_per_node=1 --master_addr=127.0.0.1 \
+    --master_port=29518 "$dir/fsdp_job.py"
 }
 
 run_step() {  # run_step NAME: run step_NAME, log it, add a line to the summary
