@@ -15,11 +15,11 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.distributed.device_mesh import init_device_mesh
 from torch.distributed.fsdp import fully_shard
 from torch.distributed.tensor import DTensor, distribute_tensor
-from .core import rank_distrib, num_distrib, _distributed
+from .core import check_int, rank_distrib, num_distrib, _distributed
 from .data import DataLoader, DataLoaders, _DeviceLoader, default_device
-from .core import check_int
-from .learner import (Callback, Learner, CancelBatchException, _load_cb_states, _read, _rng_states,
-                              _set_rng_states)
+# 03a's checkpoint pieces: reading one, handing callbacks their states, the random states
+from .learner import Callback, Learner, CancelBatchException
+from .learner import _load_cb_states, _read, _rng_states, _set_rng_states
 from .metrics import _batch_size
 from .lrfind import LRFinder
 from .tracker import _in_lr_find
