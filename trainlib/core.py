@@ -14,7 +14,8 @@ __all__ = ['check_number', 'check_hyper', 'check_lr', 'check_int', 'rank_distrib
 
 # %% ../nbs/00_core.ipynb #98961224
 def _interval(low, high, low_open, high_open):
-    "The allowed range in words: '>= 0', '> 0', 'in [0, 1]', 'in (0, 1)'."
+    "The allowed range in words: '>= 0', '> 0', 'in [0, 1]', 'in (0, 1)'; '' for every number."
+    if low == -math.inf and high == math.inf: return ''
     if high == math.inf: return f"{'>' if low_open else '>='} {low:g}"
     return f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
 
@@ -27,7 +28,7 @@ def check_number(name,             # the argument's name, for the message
                  finite=True):     # False: infinity is allowed (within the range)
     "`value` as a plain number if a real number in the range; else a ValueError naming `name` and `value`."
     number = value.item() if getattr(value, 'ndim', None) == 0 and hasattr(value, 'item') else value
-    what = f"{'a finite' if finite else 'a'} number {_interval(low, high, low_open, high_open)}"
+    what = f"{'a finite' if finite else 'a'} number {_interval(low, high, low_open, high_open)}".rstrip()
     if isinstance(number, bool) or not isinstance(number, numbers.Real):
         raise ValueError(f"{name} must be {what}, got {value!r}")
     below = number < low or (low_open and number == low)

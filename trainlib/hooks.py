@@ -291,11 +291,6 @@ class ActivationStats(Callback):
         return ax
 
 # %% ../nbs/09_hooks.ipynb #fb5eeabe
-def _check_finite(name, value):
-    "`value` as a plain number if a finite one; else a ValueError naming `name` and `value`."
-    try: return check_number(name, value, low=-math.inf)
-    except ValueError: raise ValueError(f"{name} must be a finite number, got {value!r}") from None
-
 class GeneralRelu(nn.Module):
     "A ReLU, leaky with slope `leak`, shifted down by `sub`, capped at `maxv` (None: no leak, shift or cap)."
     def __init__(self, leak=None,   # the slope for x < 0
@@ -303,7 +298,7 @@ class GeneralRelu(nn.Module):
                  maxv=None):        # the largest output
         super().__init__()
         for name, value in (('leak', leak), ('sub', sub), ('maxv', maxv)):
-            if value is not None: _check_finite(name, value)
+            if value is not None: check_number(name, value, low=-math.inf)
         self.leak, self.sub, self.maxv = leak, sub, maxv
 
     def forward(self, x):
