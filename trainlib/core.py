@@ -10,7 +10,7 @@ import torch
 import torch.distributed as dist
 
 # %% auto #0
-__all__ = ['check_number', 'check_hyper', 'check_lr', 'check_int', 'rank_distrib', 'num_distrib']
+__all__ = ['check_number', 'check_hyper', 'check_lr', 'check_int', 'check_bool', 'rank_distrib', 'num_distrib']
 
 # %% ../nbs/00_core.ipynb #98961224
 def _interval(low, high, low_open, high_open):
@@ -68,6 +68,11 @@ def check_int(name, value, low=0):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
         raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
     return int(value)
+
+def check_bool(name, value):
+    "`value` if True or False (numpy bools and 0/1 are not); else a TypeError naming `name` and `value`."
+    if not isinstance(value, bool): raise TypeError(f"{name} must be True or False, got {value!r}")
+    return value
 
 # %% ../nbs/00_core.ipynb #aa327d65
 def _distributed():

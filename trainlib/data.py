@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 import numpy as np
 import torch
-from .core import check_int
+from .core import check_bool, check_int
 
 # %% auto #0
 __all__ = ['MNIST_URL', 'MNIST_FILES', 'get_mnist', 'Dataset', 'Sampler', 'collate', 'default_device', 'to_device', 'DataLoader',
@@ -47,7 +47,7 @@ def get_mnist(full=False,   # False: the shipped digits (offline); True: all of 
               path=None,    # cache folder for the full download (None: `data_dir()/'mnist'`)
               files=None):  # name -> md5 of train images/labels, valid images/labels (None: `MNIST_FILES`)
     "MNIST as `(x_train, y_train, x_valid, y_valid)`: float images flattened to 784 in [0,1], int64 labels."
-    if not isinstance(full, bool): raise TypeError(f"full must be True or False, got {full!r}")
+    check_bool('full', full)
     arrays = _full_mnist(url, path, files) if full else _sample_mnist()
     x_train, y_train, x_valid, y_valid = (torch.from_numpy(np.array(a)) for a in arrays)
     return x_train.float() / 255, y_train.long(), x_valid.float() / 255, y_valid.long()

@@ -15,7 +15,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.distributed.device_mesh import init_device_mesh
 from torch.distributed.fsdp import fully_shard
 from torch.distributed.tensor import DTensor, distribute_tensor
-from .core import check_int, rank_distrib, num_distrib, _distributed
+from .core import check_bool, check_int, rank_distrib, num_distrib, _distributed
 from .data import DataLoader, DataLoaders, _DeviceLoader, default_device
 # 03a's checkpoint pieces: reading one, handing callbacks their states, the random states
 from .learner import Callback, Learner, CancelBatchException
@@ -565,7 +565,7 @@ class AutoResume(Callback):
         if fname == '' or fname.endswith(('/', os.sep)):
             raise ValueError(f"fname must name a file (saved as models/<fname>.pth), got {fname!r}")
         if every_n_batches is not None: check_int('every_n_batches', every_n_batches, low=1)
-        if not isinstance(keep, bool): raise TypeError(f"keep must be True or False, got {keep!r}")
+        check_bool('keep', keep)
         self.fname, self.every_n_batches, self.keep = fname, every_n_batches, keep
         self.resumed_from = None   # (epoch, training batches done in it) this fit went on from; None: start
         self.states = None         # the callbacks' states in the checkpoint, handed back at the first epoch

@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .core import check_int, check_number
+from .core import check_bool, check_int, check_number
 from .data import to_device
 from .learner import Callback, Learner, _split_batch
 from .tracker import _in_lr_find
@@ -164,8 +164,7 @@ class ActivationStats(Callback):
                  with_hist=False,       # also a histogram of |activations| per layer, for `color_dim`
                  every=None):           # record every `every`-th training batch; None: every one
         if modules is not None: modules = _modules('modules', modules)
-        if not isinstance(with_hist, bool):
-            raise TypeError(f"with_hist must be True or False, got {with_hist!r}")
+        check_bool('with_hist', with_hist)
         if every is not None: check_int('every', every, low=1)
         self.modules, self.with_hist, self.every = modules, with_hist, every
         self.layers = []       # the modules watched in the last fit

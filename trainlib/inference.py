@@ -11,12 +11,12 @@ import torch
 import torch.export.passes
 from torch import nn
 from torch.optim.swa_utils import AveragedModel
-from .core import check_int, check_number, rank_distrib
+from .core import check_bool, check_int, check_number, rank_distrib
 from .learner import Callback, Learner, _func_name, _plain_model, _shapes, _split_batch
 from .metrics import Recorder, _ACTIVATIONS
 from .progress import ProgressCallback
 from .training import get_hyper
-from .tracker import _check_bool, _in_lr_find
+from .tracker import _in_lr_find
 
 # %% auto #0
 __all__ = ['export', 'InferenceLearner', 'load_learner', 'EMACallback', 'TensorBoardCallback']
@@ -382,7 +382,7 @@ class EMACallback(Callback):
                  validate_with_ema=True):    # validation, get_preds and export use the average
         self.decay = check_number('decay', decay, high=1)
         self.start_epoch = check_int('start_epoch', start_epoch)
-        _check_bool('validate_with_ema', validate_with_ema)
+        check_bool('validate_with_ema', validate_with_ema)
         self.validate_with_ema = validate_with_ema
         self.count = 0      # steps averaged (AveragedModel's n_averaged, on the device: reading it is a sync)
         self._live = None   # the Learner's own model while a validation runs on the average
@@ -532,7 +532,7 @@ class TensorBoardCallback(Callback):
 
     def __init__(self, log_dir=None,      # the event files' folder; None: learn.path/'runs'/<date>_<host>
                  trace_model=False):      # also log the model's graph (traced once, in eval mode)
-        _check_bool('trace_model', trace_model)
+        check_bool('trace_model', trace_model)
         self.writer_class = _summary_writer()   # fails here without tensorboard, not in the middle of a fit
         self.log_dir, self.trace_model = log_dir, trace_model
         self.writer = None           # the SummaryWriter of the fit running

@@ -8,7 +8,7 @@ import csv, io, math, numbers, os, time
 from pathlib import Path
 import numpy as np
 import torch
-from .core import check_int, check_number
+from .core import check_bool, check_int, check_number
 from .learner import Callback, CancelFitException, _load
 from .metrics import Recorder
 from .progress import ProgressCallback, _format_time, _in_jupyter
@@ -65,10 +65,6 @@ class TerminateOnNaNCallback(Callback):
 # %% ../nbs/06_tracker.ipynb #80cf815c
 _COMP_NAMES = {'min': np.less, 'less': np.less, 'max': np.greater, 'greater': np.greater}
 
-def _check_bool(name, value):
-    "A TypeError naming `name` unless `value` is True or False."
-    if not isinstance(value, bool): raise TypeError(f"{name} must be True or False, got {value!r}")
-
 def _is_boolean(result):
     "True for a bool, a numpy bool, or a one-element boolean numpy array or torch tensor."
     if isinstance(result, np.ndarray): return result.dtype == bool and result.size == 1
@@ -115,7 +111,7 @@ class TrackerCallback(Callback):
         if not isinstance(monitor, str):
             raise TypeError(f"monitor must be a column name (a str), got {monitor!r}")
         min_delta = check_number('min_delta', min_delta)
-        _check_bool('reset_on_fit', reset_on_fit)
+        check_bool('reset_on_fit', reset_on_fit)
         # the one direction rule: where `best` starts and min_delta's sign both read lower_is_better
         self.comp, self.lower_is_better = _comparison(monitor, comp)
         self.monitor, self.reset_on_fit = monitor, reset_on_fit
@@ -198,8 +194,8 @@ class SaveModelCallback(TrackerCallback):
             raise ValueError(f"fname must name a file (saved as models/<fname>.pth), got {fname!r}")
         if not isinstance(every_epoch, numbers.Integral) or every_epoch < 0:
             raise ValueError(f"every_epoch must be True, False or an int >= 0, got {every_epoch!r}")
-        _check_bool('at_end', at_end)
-        _check_bool('with_opt', with_opt)
+        check_bool('at_end', at_end)
+        check_bool('with_opt', with_opt)
         self.fname, self.every_epoch, self.at_end, self.with_opt = fname, every_epoch, at_end, with_opt
         self.last_saved_path = None   # the file of the last save
 
@@ -275,7 +271,7 @@ class CSVLogger(Callback):
         if not isinstance(fname, (str, os.PathLike)):
             raise TypeError(f"fname must be a str or a Path, got {fname!r}")
         if Path(fname) == Path('.'): raise ValueError(f"fname must name a file, got {fname!r}")
-        _check_bool('append', append)
+        check_bool('append', append)
         self.fname, self.append = Path(fname), append
         self.file = None       # the open log during a fit
         self.log_path = None   # where the last fit logged
