@@ -10,7 +10,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from . import (core, data, loss, training, callbacks, training_callbacks, anneal, lrfind, tracker,
-                      fp16, distributed, hooks, inference)
+                      fp16, distributed, hooks, predict, inference)
 from .core import *
 from .data import *
 from .loss import *
@@ -23,9 +23,10 @@ from .tracker import *
 from .fp16 import *
 from .distributed import *
 from .hooks import *
+from .predict import *
 from .inference import *
 
 _modules = [core, data, loss, training, callbacks, training_callbacks, anneal, lrfind, tracker, fp16,
-            distributed, hooks, inference]
+            distributed, hooks, predict, inference]
 # each name once
 __all__ = list(dict.fromkeys(['torch', 'nn', 'F'] + [name for m in _modules for name in m.__all__]))

@@ -4,27 +4,23 @@
 
 # %% ../nbs/10_inference.ipynb #10000002
 from __future__ import annotations
-import datetime, hashlib, io, itertools, json, operator, os, re, secrets, socket, time, warnings, zipfile
-from pathlib import Path
-import numpy as np
+import datetime, io, itertools, json, os, secrets, socket, time, warnings, zipfile
 import torch
 import torch.export.passes
-from torch import nn
 from torch.optim.swa_utils import AveragedModel
 from .core import check_bool, check_int, check_number, rank_distrib
+from .predict import InferenceLearner, load_learner, _ACTS, _FORMAT, _META, _checksum
 from .learner import Callback, Learner, _func_name, _plain_model, _shapes, _split_batch
-from .metrics import Recorder, _ACTIVATIONS
+from .metrics import Recorder
 from .progress import ProgressCallback
 from .training import get_hyper
 from .tracker import _in_lr_find
+_all_ = ['InferenceLearner', 'load_learner']   # trainlib.predict's, re-exported
 
 # %% auto #0
-__all__ = ['export', 'InferenceLearner', 'load_learner', 'EMACallback', 'TensorBoardCallback']
+__all__ = ['export', 'EMACallback', 'TensorBoardCallback', 'InferenceLearner', 'load_learner']
 
 # %% ../nbs/10_inference.ipynb #10000007
-_META = 'trainlib.json'          # the metadata: one of torch.export's extra files in the archive
-_FORMAT = 'trainlib.export/1'    # what load_learner expects in its 'format'
-_ACTS = {**_ACTIVATIONS, 'identity': nn.Identity()}   # 03c's softmax (last dim) and sigmoid, and none
 _CROSS_ENTROPIES = {'cross_entropy', 'CrossEntropyLoss', 'CrossEntropyLossFlat'}
 
 def _activation(act, loss_func):
@@ -75,23 +71,6 @@ def _capture(model, xb):
     return program, out
 
 # %% ../nbs/10_inference.ipynb #10000008
-# in the checksum, not: the metadata that holds it, and an id that torch's zip writer makes for each write
-_UNHASHED = {f'extra/{_META}', '.data/serialization_id'}
-
-def _inner(name):
-    "A member's name inside the archive's one root folder."
-    return name.split('/', 1)[-1]
-
-def _checksum(archive, meta):
-    "sha256 of `meta` (but its checksum) and of the archive's members, names and bytes, but `_UNHASHED`."
-    described = {k: v for k, v in meta.items() if k != 'checksum'}
-    h = hashlib.sha256(json.dumps(described, sort_keys=True).encode())
-    for info in sorted(archive.infolist(), key=lambda info: info.filename):
-        if _inner(info.filename) in _UNHASHED: continue
-        h.update(f'{info.filename}\0{info.file_size}\0'.encode())
-        h.update(archive.read(info))   # zipfile checks the member's CRC-32 as it reads it
-    return h.hexdigest()
-
 def _archive(program, meta):
     "The bytes `torch.export.save` writes for `program`, with `meta` as its JSON extra file."
     buffer = io.BytesIO()
@@ -154,208 +133,6 @@ def export(self, fname='export.pt2',  # the archive, under `learn.path`
     return file
 
 Learner.export = export   # added by 10_inference
-
-# %% ../nbs/10_inference.ipynb #10000014
-# the members `export` writes (torch.export.save's layout, without AOTInductor's compiled code)
-_MEMBERS = re.compile(r'data/weights/(weight_\d+|model_weights_config\.json)|models/model\.json|'
-                      r'data/constants/(tensor_\d+|model_constants_config\.json)|'
-                      r'data/sample_inputs/model\.pt|extra/trainlib\.json|'
-                      r'archive_format|archive_version|byteorder|\.data/(version|serialization_id)')
-_SYMBOL = re.compile(r'[a-z]+\d+')   # torch's names of sizes: s77, u0
-# what a shape expression may hold: numbers, quoted symbols, names, arithmetic and comparisons
-_SHAPE_TOKEN = re.compile(r"\s+|\d+|'[a-z]+\d+'|[A-Za-z_]\w*|\*\*|//|[-+*/%(),=<>!]=?")
-_SHAPE_NAMES = {'Symbol', 'Integer', 'True', 'False', 'positive', 'integer', 'nonnegative', 'real', 'finite',
-                'Max', 'Min', 'Abs', 'Mod', 'PythonMod', 'FloorDiv', 'CeilDiv', 'CleanDiv', 'IntTrueDiv',
-                'FloorToInt', 'CeilToInt', 'TruncToInt', 'ToFloat', 'Eq', 'Ne', 'Ge', 'Gt', 'Le', 'Lt',
-                'And', 'Or', 'Not'}
-# the operators a graph may call: ATen's (the namespace torch.export writes) and the getitem of their outputs;
-# not the ATen operators that reach outside the tensors (a file read into a tensor, a print)
-_OPERATOR = re.compile(r'torch\.ops\.aten\.([A-Za-z_]\w*)(\.[A-Za-z_]\w*)?|_operator\.getitem')
-_DENIED_OPS = {'from_file', '_print'}
-# what a guard (Python that torch runs) may hold: L['x'].size()[0] == L['y'].size()[0] for two inputs
-_GUARD_TOKEN = re.compile(r"\s+|L(\['\w+'\]|\[\d+\])+|\.(size|stride)\(\)\[\d+\]|\d+|and|or|not|"
-                          r"\*\*|//|[-+*%()]|[=!<>]=|[<>]")
-
-def _safe_shape(expr):
-    "True if `expr`, which torch's loader evaluates (sympy.sympify), is arithmetic of numbers and symbols."
-    if not isinstance(expr, str): return False
-    tokens = _SHAPE_TOKEN.findall(expr)
-    names = [t for t in tokens if t[0].isalpha() or t[0] == '_']
-    return ''.join(tokens) == expr and all(n in _SHAPE_NAMES or _SYMBOL.fullmatch(n) for n in names)
-
-def _safe_guard(code):
-    "True if `code`, a guard torch runs as Python, only compares sizes and strides of the inputs."
-    return isinstance(code, str) and ''.join(m.group() for m in _GUARD_TOKEN.finditer(code)) == code
-
-def _allowed_op(name):
-    "Whether `name`, an operator's name in the graph's JSON, is one of ATen's (but `_DENIED_OPS`) or getitem."
-    found = _OPERATOR.fullmatch(name) if isinstance(name, str) else None
-    return found is not None and found.group(1) not in _DENIED_OPS
-
-def _allowed_call(target):
-    "Whether the loaded graph may call `target`: an ATen operator (but `_DENIED_OPS`), or getitem."
-    if target is operator.getitem: return True
-    return (isinstance(target, torch._ops.OpOverload) and target.namespace == 'aten'
-            and target._opname not in _DENIED_OPS)
-
-def _entries(o):
-    "Every (key, value, the dict holding them) of the dicts in the JSON document `o`, at any depth."
-    if isinstance(o, dict):
-        for key, value in o.items():
-            yield key, value, o
-            yield from _entries(value)
-    elif isinstance(o, list):
-        for value in o: yield from _entries(value)
-
-def _code_in(program):
-    "What in a program's JSON torch would run as code: shape expressions it evaluates, operators, guards."
-    found = [f'the shape expression {v!r}' for k, v, _ in _entries(program)
-             if k == 'expr_str' and not _safe_shape(v)]
-    found += [f'the operator {v!r}' for k, v, d in _entries(program)
-              if k == 'target' and 'inputs' in d and not _allowed_op(v)]
-    found += [f'the size name {k!r}' for k in program.get('range_constraints', {})
-              if not _SYMBOL.fullmatch(k)]
-    return found + [f'the guard {g!r}' for g in program.get('guards_code', []) if not _safe_guard(g)]
-
-def _open(file, data):
-    "The zip archive in `data` (the bytes of `file`) and the name of its one root folder; checked members."
-    try: archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as e:
-        raise ValueError(f"{file} cannot be read as an archive of Learner.export (damaged, or not one): "
-                         f"{e}") from e
-    names = archive.namelist()
-    roots = {name.split('/')[0] for name in names}
-    odd = [name for name in names if '/' not in name or not _MEMBERS.fullmatch(_inner(name))]
-    if len(roots) != 1 or odd:
-        raise ValueError(f"{file} holds files an archive of Learner.export does not: {odd or sorted(roots)}; "
-                         "refused, nothing was loaded")
-    return archive, roots.pop()
-
-def _read(archive, name, file):
-    "The bytes of member `name` of `archive`; an error naming `file` if it lacks it or the bytes are damaged."
-    try: return archive.read(name)
-    except KeyError: raise ValueError(f"{file} lacks {_inner(name)}: it is not an archive of Learner.export")
-    except zipfile.BadZipFile as e: raise ValueError(f"{file} is damaged: {e}") from e
-
-def _metadata(archive, root, file):
-    "The archive's metadata, whose checksum must match the bytes of everything else in it."
-    try: meta = json.loads(_read(archive, f'{root}/extra/{_META}', file))
-    except json.JSONDecodeError as e:
-        raise ValueError(f"{file} is damaged: its {_META} is not JSON ({e})") from e
-    if not isinstance(meta, dict) or meta.get('format') != _FORMAT or 'checksum' not in meta:
-        raise ValueError(f"{file} was not written by Learner.export: its {_META} has no format {_FORMAT!r}")
-    try: checksum = _checksum(archive, meta)
-    except zipfile.BadZipFile as e: raise ValueError(f"{file} is damaged: {e}") from e
-    if checksum != meta['checksum']:
-        raise ValueError(f"{file} is damaged: its contents differ from the checksum written when it was "
-                         "exported (a changed byte?); nothing was loaded")
-    return meta
-
-def _check_safe(archive, root, file):
-    "Refuse what would run code while torch loads the archive: pickles, shape expressions, operators, guards."
-    for config in ('data/weights/model_weights_config.json', 'data/constants/model_constants_config.json'):
-        entries = json.loads(_read(archive, f'{root}/{config}', file))['config']
-        pickled = [name for name, entry in entries.items()
-                   if entry.get('use_pickle') is not False
-                   or not str(entry.get('path_name')).startswith(('weight_', 'tensor_'))]
-        if pickled:
-            raise ValueError(f"{file} holds pickled tensors or objects ({pickled}), which torch would "
-                             "unpickle with weights_only=False: refused, nothing was loaded")
-    inputs = _read(archive, f'{root}/data/sample_inputs/model.pt', file)
-    if inputs:   # torch.export.load tries weights_only=True, then unpickles without it
-        try: torch.load(io.BytesIO(inputs), weights_only=True)
-        except Exception as e:
-            raise ValueError(f"{file} holds example inputs that torch.load(weights_only=True) refuses "
-                             f"({type(e).__name__}); torch.export.load would unpickle them without "
-                             "weights_only: refused, nothing was loaded") from e
-    found = _code_in(json.loads(_read(archive, f'{root}/models/model.json', file)))
-    if found:
-        raise ValueError(f"{file} holds what torch would run as Python code while loading or predicting: "
-                         f"{'; '.join(found[:3])}; refused, nothing was loaded")
-
-def _check_calls(program, file):
-    "Every call in the loaded graph is an ATen operator (or the getitem of its outputs), before any runs."
-    for module in program.graph_module.modules():
-        for node in getattr(module, 'graph', torch.fx.Graph()).nodes:
-            if node.op in ('placeholder', 'output', 'get_attr'): continue
-            if node.op != 'call_function' or not _allowed_call(node.target):
-                raise ValueError(f"{file} calls {node.target!r}, which is not an ATen operator it allows: "
-                                 "refused")
-
-# %% ../nbs/10_inference.ipynb #10000015
-class InferenceLearner:
-    "What `load_learner` returns: the exported graph and what predicting needs; no model class, no Learner."
-    def __init__(self, program, meta, device):
-        self.model = program.module()   # the graph as a module, captured in eval mode
-        self.device = device
-        self.act = meta['act']          # applied to the outputs: 'softmax', 'sigmoid' or 'identity'
-        self.vocab = meta['vocab']      # the class names, or None
-        self.inputs = [(tuple(i['shape']), getattr(torch, i['dtype'])) for i in meta['inputs']]  # per input
-        self.meta = meta                # the archive's metadata: shapes, dtypes, torch version, checksum
-
-    def __repr__(self):
-        return f'InferenceLearner(inputs={self.inputs}, act={self.act!r}, vocab={self.vocab!r})'
-
-    def _input(self, i, x, batched):
-        "Input `i`, `x`, as a tensor of its dtype on the device, checked against its shape (after the batch)."
-        shape, dtype = self.inputs[i]
-        t = torch.as_tensor(x, dtype=dtype)
-        if (tuple(t.shape[1:]) if batched else tuple(t.shape)) != shape or (batched and t.ndim == 0):
-            what = 'a batch of items' if batched else 'one item'
-            raise ValueError(f"input {i} must be {what} of shape {shape}, got shape {tuple(t.shape)}")
-        return t.to(self.device)
-
-    def _predict(self, xb):
-        "The activated outputs for the batch of inputs `xb`, without autograd."
-        with torch.inference_mode(): return _ACTS[self.act](self.model(*xb))
-
-    def _batches(self, items, bs):
-        "Batches of inputs: `items` (a tensor, array or list of items) cut in `bs`; or the batches it yields."
-        if not isinstance(items, (torch.Tensor, np.ndarray, list, tuple)):   # a DataLoader, say
-            for batch in items:
-                xs = batch[:len(self.inputs)] if isinstance(batch, (tuple, list)) else (batch,)
-                yield tuple(self._input(i, x, True) for i, x in enumerate(xs))
-            return
-        columns = items if len(self.inputs) > 1 else (items,)   # several inputs: a tuple of them
-        if any(isinstance(c, (list, tuple)) and len(c) == 0 for c in columns): return   # no items
-        stacked = [torch.stack([torch.as_tensor(x) for x in c]) if isinstance(c, (list, tuple)) else c
-                   for c in columns]
-        columns = [self._input(i, c, True) for i, c in enumerate(stacked)]
-        for start in range(0, len(columns[0]), bs): yield tuple(c[start:start + bs] for c in columns)
-
-    def predict(self, item):   # one input (a tensor, array or list), or a tuple with one per input
-        "`(decoded, index, probs)` for one item: the activated output, its argmax, vocab[index] (or index)."
-        items = item if len(self.inputs) > 1 else (item,)
-        probs = self._predict(tuple(self._input(i, x, False)[None] for i, x in enumerate(items)))[0].cpu()
-        index = int(probs.argmax())
-        return (index if self.vocab is None else self.vocab[index]), index, probs
-
-    def get_preds(self, items,   # items stacked along the first dimension (or a list of them), or batches
-                  bs=64):        # items per batch (batches given as such are used as they are)
-        "`(preds, None)`: the activated outputs for `items`, in order, on the CPU."
-        check_int('bs', bs, low=1)
-        preds = [self._predict(xb) for xb in self._batches(items, bs)]
-        if not preds: raise ValueError("get_preds got no items to predict")
-        return torch.cat(preds).cpu(), None   # one device sync, at the end
-
-def load_learner(fname,         # an archive of `Learner.export`
-                 device=None):  # where to predict: 'cpu', 'cuda', a torch.device; None: the CPU
-    "An `InferenceLearner` from an archive of `Learner.export`, checked before torch reads it: no code runs."
-    file = Path(fname)
-    data = file.read_bytes()   # read once: the bytes checked are the bytes loaded
-    archive, root = _open(file, data)
-    meta = _metadata(archive, root, file)
-    _check_safe(archive, root, file)
-    if meta['act'] not in _ACTS or not all(isinstance(getattr(torch, i['dtype'], None), torch.dtype)
-                                           for i in meta['inputs']):
-        raise ValueError(f"{file} names an activation or a dtype torch does not have: {meta}")
-    try: program = torch.export.load(io.BytesIO(data))
-    except Exception as e:
-        raise ValueError(f"{file}: torch.export.load failed: {type(e).__name__}: {e}") from e
-    _check_calls(program, file)
-    device = torch.device('cpu' if device is None else device)
-    if device.type != 'cpu': program = torch.export.passes.move_to_device_pass(program, device)
-    return InferenceLearner(program, meta, device)
 
 # %% ../nbs/10_inference.ipynb #10000027
 def _paired(averaged, model):

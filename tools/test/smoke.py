@@ -56,3 +56,28 @@ print(f"MNIST from the wheel: {len(x)} training digits, valid loss {valid_loss:.
       f"accuracy {acc:.3f} after one epoch")
 assert acc > 0.8, acc
 print("smoke OK (MNIST)")
+
+# The export from the wheel: the Learner above exported, then loaded in a fresh process that imports
+# trainlib.predict alone (no training code) and predicts the same probabilities.
+import subprocess, sys, tempfile
+from pathlib import Path
+learn.path = Path(tempfile.mkdtemp())
+file = learn.export(vocab=list(range(10)))
+here = learn.get_preds(act=lambda out: torch.softmax(out, dim=-1))[0]
+script = """
+import sys, torch
+from trainlib.predict import load_learner
+preds, _ = load_learner(sys.argv[1]).get_preds(torch.load(sys.argv[2]), bs=100)
+torch.save(preds, sys.argv[3])
+print(' '.join(sorted(name for name in sys.modules if name.startswith('trainlib'))))
+"""
+torch.save(xv, learn.path/'xv.pt')
+args = [str(file), str(learn.path/'xv.pt'), str(learn.path/'p.pt')]
+done = subprocess.run([sys.executable, '-c', script, *args], capture_output=True, text=True)
+assert done.returncode == 0, done.stderr
+assert done.stdout.split() == ['trainlib', 'trainlib.core', 'trainlib.predict'], done.stdout
+there = torch.load(learn.path/'p.pt')
+assert torch.allclose(there, here, atol=1e-5), (there - here).abs().max()
+print(f"export from the wheel: {file.stat().st_size:,} bytes; a fresh process loaded "
+      f"{done.stdout.split()} and predicted {len(there)} digits as the Learner does")
+print("smoke OK (export)")
