@@ -163,7 +163,7 @@ class EMACallback(Callback):
         self.validate_with_ema = validate_with_ema
         self.count = 0      # steps averaged (AveragedModel's n_averaged, on the device: reading it is a sync)
         self._live = None   # the Learner's own model while a validation runs on the average
-        self._weights = None   # the weights' fingerprint when the fit that made the average ended
+        self._weights = None   # the fingerprint of the weights the average goes with (None: in a fit)
 
     def before_fit(self):
         "A new average, from the model as the fit begins (a resumed fit then loads its own); not in lr_find."
@@ -195,10 +195,10 @@ class EMACallback(Callback):
         "The averaged module that `get_preds` and `export` use now (None: none yet, not asked, stale)."
         if not (self.validate_with_ema and self.count): return None
         if self._weights is not None and not self._same_weights():
-            warnings.warn("EMACallback: the model's weights changed since the fit that averaged them ended "
-                          "(learn.load?): validate, get_preds and export use the weights, not the stale "
-                          "average; a fit makes a new one (a fit resuming a checkpoint takes back its "
-                          "average)", stacklevel=2)
+            warnings.warn("EMACallback: the model's weights are not those its average goes with (changed "
+                          "by learn.model.load_state_dict?): validate, get_preds and export use the weights, "
+                          "not the stale average; learn.load takes back a checkpoint's weights with their "
+                          "average, and a fit makes a new one", stacklevel=2)
             return None
         return self.learn.ema_model.module
 
@@ -220,6 +220,7 @@ class EMACallback(Callback):
     def before_train(self):
         "Train the Learner's own model (an epoch cancelled in validation skipped after_validate)."
         self._put_back()
+        self._weights = None   # training moves the weights and the average together
 
     def after_epoch(self):
         "The Learner's own model after each epoch, however its validation ended."
@@ -247,6 +248,17 @@ class EMACallback(Callback):
         "Take the average of a checkpoint (after `before_fit` made one for this model)."
         if state['count']: self.learn.ema_model.load_state_dict(state['average'])
         self.count = state['count']
+
+    def load_with_weights(self, state):
+        "Take the average saved with the weights `Learner.load` just loaded: `get_preds` and `export` use it."
+        self._put_back()
+        model = _plain_model(self.learn.model)
+        if state['count']:
+            self.learn.ema_model = AveragedModel(model, use_buffers=True).eval()
+            self.learn.ema_model.load_state_dict(state['average'])
+            self._floats, self._others = _paired(self.learn.ema_model.module, model)
+        self.count = state['count']
+        self._weights = _fingerprint(model)   # the weights this average goes with, until training moves both
 
 # %% ../nbs/10_inference.ipynb #10000043
 class _Compiled(Callback):

@@ -839,7 +839,13 @@ def _load(learn, name, with_opt=True, resume=True):
         if 'rng' in state: _set_rng_states(state['rng'])
         learn._resume = {'file': file, 'epoch': state['epoch'], 'run': state.get('run'),
                          'cbs': state.get('cbs', {})}
+    _load_with_weights(learn.cbs, state.get('cbs', {}))
     return learn
+
+def _load_with_weights(cbs, states):
+    "Give each callback of `cbs` that keeps a state with the weights (`load_with_weights`) its saved one."
+    for cb in cbs:
+        if hasattr(type(cb), 'load_with_weights') and cb.name in states: cb.load_with_weights(states[cb.name])
 
 def load(self, name,           # the file is `path/models/<name>.pth`
          with_opt=True):       # also load the optimizer's state (when the file has none: a warning)
