@@ -62,10 +62,10 @@ run_notebook() {  # run_notebook NAME: one notebook's tests, or a note that it d
 step_fp16() { run_notebook 07_fp16; }
 step_distributed() { run_notebook 08_distributed; }
 
-step_nccl() {  # the NCCL path of 08_distributed: one process is enough (a group of one still trains through DDP)
+job_dir() {  # job_dir: a new folder holding job_common.py, what the torchrun jobs below import
   local dir; dir=$(mktemp -d)
-  cat >"$dir/nccl_job.py" <<'EOF'
-import torch, torch.distributed as dist
+  cat >"$dir/job_common.py" <<'EOF'
+"What the GPU check's torchrun jobs share: the shipped MNIST digits and a callback that notes what trains."
 from trainlib.all import *
 class Seen(Callback):
     "The model's type and device in training."
@@ -74,6 +74,16 @@ class Seen(Callback):
         if self.training: self.seen.add((type(self.learn.model).__name__, str(next(self.learn.model.parameters()).device)))
 x, y, xv, yv = get_mnist()
 dls = DataLoaders.from_dsets(Dataset(x, y), Dataset(xv, yv), bs=64)
+EOF
+  echo "$dir"
+}
+
+step_nccl() {  # the NCCL path of 08_distributed: one process is enough (a group of one still trains through DDP)
+  local dir; dir=$(job_dir)
+  cat >"$dir/nccl_job.py" <<'EOF'
+import torch, torch.distributed as dist
+from trainlib.all import *
+from job_common import Seen, dls
 learn = Learner(dls, nn.Sequential(nn.Linear(784, 50), nn.BatchNorm1d(50), nn.ReLU(), nn.Linear(50, 10)), F.cross_entropy,
                 metrics=accuracy)
 seen = Seen()
@@ -90,18 +100,12 @@ EOF
 }
 
 step_fsdp() {  # 08_distributed's FSDP on NCCL: one process, one GPU, a full checkpoint
-  local dir; dir=$(mktemp -d)
+  local dir; dir=$(job_dir)
   cat >"$dir/fsdp_job.py" <<'EOF'
 import tempfile, torch, torch.distributed as dist
 from trainlib.all import *
 from trainlib.tracker import SaveModelCallback
-class Seen(Callback):
-    "The model's type and device in training."
-    def before_fit(self): self.seen = set()
-    def before_batch(self):
-        if self.training: self.seen.add((type(self.learn.model).__name__, str(next(self.learn.model.parameters()).device)))
-x, y, xv, yv = get_mnist()
-dls = DataLoaders.from_dsets(Dataset(x, y), Dataset(xv, yv), bs=64)
+from job_common import Seen, dls
 mlp = lambda: nn.Sequential(nn.Linear(784, 50), nn.ReLU(), nn.Linear(50, 10))
 learn, seen = Learner(dls, mlp(), F.cross_entropy, metrics=accuracy, path=tempfile.mkdtemp()), Seen()
 with learn.distrib_ctx(strategy='fsdp'), learn.no_logging():
