@@ -171,10 +171,8 @@ class EMACallback(Callback):
         if not self.run: return
         self._put_back()
         self._weights = None   # in a fit, the average follows the weights
-        model = _plain_model(self.learn.model)
-        self.learn.ema_model = AveragedModel(model, use_buffers=True).eval()
+        self._new_average(_plain_model(self.learn.model))
         self.count = 0
-        self._floats, self._others = _paired(self.learn.ema_model.module, model)
         if self.validate_with_ema and any(isinstance(cb, ProgressCallback) for cb in self.learn.cbs):
             since = f', from epoch {self.start_epoch} on' if self.start_epoch else ''
             self.learn.print(f"EMACallback: valid_loss and the metrics are the average's "
@@ -240,6 +238,11 @@ class EMACallback(Callback):
     def _put_back(self):
         if self._live is not None: self.learn.model, self._live = self._live, None
 
+    def _new_average(self, model):
+        "`learn.ema_model`, a new AveragedModel of `model`; and the pairs of tensors `after_step` moves."
+        self.learn.ema_model = AveragedModel(model, use_buffers=True).eval()
+        self._floats, self._others = _paired(self.learn.ema_model.module, model)
+
     def state_dict(self):
         "The average and its count, for `Learner.save`: a fit resuming the checkpoint gets them back."
         return {'count': self.count, 'average': self.learn.ema_model.state_dict() if self.count else {}}
@@ -254,9 +257,8 @@ class EMACallback(Callback):
         self._put_back()
         model = _plain_model(self.learn.model)
         if state['count']:
-            self.learn.ema_model = AveragedModel(model, use_buffers=True).eval()
+            self._new_average(model)
             self.learn.ema_model.load_state_dict(state['average'])
-            self._floats, self._others = _paired(self.learn.ema_model.module, model)
         self.count = state['count']
         self._weights = _fingerprint(model)   # the weights this average goes with, until training moves both
 
